@@ -1,0 +1,110 @@
+package org.wispwar.wisp.endpoint;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.wispwar.wisp.session.PacketSender;
+
+/**
+ * The one writer onto a WebSocket. Tomcat throws when two sends overlap, so every send holds {@code sendLock} (a
+ * ReentrantLock, not {@code synchronized}, which would pin a virtual thread's carrier on JDK 21) and waits for the async
+ * send's Future, keeping exactly one send outstanding. Each send, lock wait included, is bounded by the send timeout;
+ * when it expires the WebSocket is closed with 1001 rather than buffering without bound. Thread-safe.
+ */
+final class JakartaPacketSender implements PacketSender {
+    private static final System.Logger LOG = System.getLogger(JakartaPacketSender.class.getName());
+    /** A close reason phrase must fit a control frame: 125 bytes minus the 2-byte code. */
+    static final int MAX_REASON_BYTES = 123;
+
+    private final Session ws;
+    private final long timeoutNanos;
+    private final ReentrantLock sendLock = new ReentrantLock();
+
+    JakartaPacketSender(Session ws, Duration sendTimeout) {
+        this.ws = ws;
+        this.timeoutNanos = sendTimeout.toNanos();
+    }
+
+    @Override
+    public void sendFrame(ByteBuffer frame) throws IOException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        try {
+            if (!sendLock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
+                throw timedOut();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to send");
+        }
+        try {
+            sendLocked(frame, deadline);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private void sendLocked(ByteBuffer frame, long deadline) throws IOException {
+        if (!ws.isOpen()) {
+            throw new IOException("WebSocket is closed");
+        }
+        Future<Void> sent;
+        try {
+            sent = ws.getAsyncRemote().sendBinary(frame);
+        } catch (IllegalStateException e) {
+            throw new IOException("WebSocket refused the send: " + e.getMessage(), e);
+        }
+        try {
+            sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            sent.cancel(true);
+            throw timedOut();
+        } catch (ExecutionException e) {
+            throw new IOException("WebSocket send failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while sending");
+        }
+    }
+
+    private IOException timedOut() {
+        LOG.log(System.Logger.Level.DEBUG, "[{0}] send timed out; closing the WebSocket", ws.getId());
+        closeConnection(CloseReason.CloseCodes.GOING_AWAY.getCode(), "send timed out");
+        return new IOException("WebSocket send timed out");
+    }
+
+    @Override
+    public void closeConnection(int code, String reason) {
+        close(ws, code, reason);
+    }
+
+    /** Closes quietly with a reason phrase cut to what a close frame can carry. */
+    static void close(Session ws, int code, String reason) {
+        try {
+            if (ws.isOpen()) {
+                ws.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), truncate(reason)));
+            }
+        } catch (IOException | IllegalStateException e) {
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] close failed: {1}", ws.getId(), e.toString());
+        }
+    }
+
+    static String truncate(String reason) {
+        byte[] utf8 = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (utf8.length <= MAX_REASON_BYTES) {
+            return reason;
+        }
+        int end = reason.length();
+        while (reason.substring(0, end).getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_REASON_BYTES) {
+            end--;
+        }
+        return reason.substring(0, end);
+    }
+}

@@ -1,0 +1,91 @@
+package org.wispwar.wisp.session;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Live counters shared by every session of one deployment: what is open now, so tests and operators can see that
+ * nothing outlives its stream. Thread-safe (atomics only).
+ */
+public final class WispMetrics {
+    private final AtomicLong sessions = new AtomicLong();
+    private final AtomicLong streams = new AtomicLong();
+    private final AtomicLong threads = new AtomicLong();
+    private final AtomicLong sockets = new AtomicLong();
+    private final LongAdder streamsOpened = new LongAdder();
+    private final LongAdder bytesFromClients = new LongAdder();
+    private final LongAdder bytesToClients = new LongAdder();
+
+    void sessionOpened() {
+        sessions.incrementAndGet();
+    }
+
+    void sessionClosed() {
+        sessions.decrementAndGet();
+    }
+
+    void streamOpened() {
+        streams.incrementAndGet();
+        streamsOpened.increment();
+    }
+
+    void streamClosed() {
+        streams.decrementAndGet();
+    }
+
+    void threadStarted() {
+        threads.incrementAndGet();
+    }
+
+    void threadEnded() {
+        threads.decrementAndGet();
+    }
+
+    void socketOpened() {
+        sockets.incrementAndGet();
+    }
+
+    void socketClosed() {
+        sockets.decrementAndGet();
+    }
+
+    void fromClient(long bytes) {
+        bytesFromClients.add(bytes);
+    }
+
+    void toClient(long bytes) {
+        bytesToClients.add(bytes);
+    }
+
+    /** WebSockets with a live Wisp session. */
+    public long sessions() {
+        return sessions.get();
+    }
+
+    /** Streams registered in some session (connecting or connected). */
+    public long streams() {
+        return streams.get();
+    }
+
+    /** Virtual threads started for streams that have not ended yet. */
+    public long threads() {
+        return threads.get();
+    }
+
+    /** Connected destination sockets not yet closed. */
+    public long sockets() {
+        return sockets.get();
+    }
+
+    public long streamsOpened() {
+        return streamsOpened.sum();
+    }
+
+    public long bytesFromClients() {
+        return bytesFromClients.sum();
+    }
+
+    public long bytesToClients() {
+        return bytesToClients.sum();
+    }
+}

@@ -1,0 +1,67 @@
+package org.wispwar.wisp.transport;
+
+import java.net.IDN;
+
+/**
+ * Syntax checks for destination hostnames before anything is resolved. Stateless; thread-safe.
+ */
+public final class Hostnames {
+    /** The longest DNS name (RFC 1035), in its ASCII form. */
+    public static final int MAX_LENGTH = 253;
+
+    private Hostnames() {
+    }
+
+    /**
+     * Returns the name to resolve: an IP literal as given (IPv6 may be bracketed), or a DNS name in its ASCII (IDNA)
+     * form.
+     *
+     * @throws InvalidDestinationException naming what is wrong: empty, too long, a control or blank character, or a
+     *                                     name that is not a valid hostname
+     */
+    public static String validate(String host) throws InvalidDestinationException {
+        if (host.isEmpty()) {
+            throw new InvalidDestinationException("empty hostname");
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c <= ' ' || c == 0x7f || Character.isWhitespace(c) || Character.isISOControl(c)) {
+                throw new InvalidDestinationException("hostname contains a control or blank character");
+            }
+        }
+        if (looksLikeIpv6Literal(host)) {
+            return host;
+        }
+        String ascii;
+        try {
+            ascii = IDN.toASCII(host, IDN.ALLOW_UNASSIGNED);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidDestinationException("hostname is not a valid internationalized name");
+        }
+        if (ascii.length() > MAX_LENGTH + 1 || (ascii.length() == MAX_LENGTH + 1 && !ascii.endsWith("."))) {
+            throw new InvalidDestinationException("hostname longer than " + MAX_LENGTH + " characters");
+        }
+        String name = ascii.endsWith(".") ? ascii.substring(0, ascii.length() - 1) : ascii;
+        if (name.isEmpty()) {
+            throw new InvalidDestinationException("empty hostname");
+        }
+        for (String label : name.split("\\.", -1)) {
+            if (label.isEmpty() || label.length() > 63) {
+                throw new InvalidDestinationException("hostname has an empty or over-long label");
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+                        || c == '_';
+                if (!ok) {
+                    throw new InvalidDestinationException("hostname contains an invalid character");
+                }
+            }
+        }
+        return ascii;
+    }
+
+    private static boolean looksLikeIpv6Literal(String host) {
+        return host.indexOf(':') >= 0;
+    }
+}

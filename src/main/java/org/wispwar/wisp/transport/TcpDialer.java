@@ -1,0 +1,99 @@
+package org.wispwar.wisp.transport;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Opens destination TCP sockets: validate the name, resolve it once, keep only the addresses the policy allows, and
+ * connect to exactly those (never to the name again, so DNS rebinding cannot slip past the check). Blocking: call it on
+ * a virtual thread. Immutable; thread-safe.
+ */
+public final class TcpDialer {
+    private final HostResolver resolver;
+    private final DestinationPolicy policy;
+    private final Duration connectTimeout;
+    private final boolean tcpNoDelay;
+
+    public TcpDialer(HostResolver resolver, DestinationPolicy policy, Duration connectTimeout, boolean tcpNoDelay) {
+        this.resolver = resolver;
+        this.policy = policy;
+        this.connectTimeout = connectTimeout;
+        this.tcpNoDelay = tcpNoDelay;
+    }
+
+    /**
+     * Connects to {@code host:port}. {@code onSocket} receives each socket before it connects, so that its owner can
+     * close it from another thread to abort the attempt.
+     *
+     * @throws InvalidDestinationException  bad host or port 0 (0x41)
+     * @throws java.net.UnknownHostException the name does not resolve (0x42)
+     * @throws DestinationBlockedException  every resolved address is refused by the policy (0x48)
+     * @throws ConnectTimeoutException      no answer within the connect timeout (0x43)
+     * @throws java.net.ConnectException    refused (0x44)
+     */
+    public Socket connect(String host, int port, Consumer<Socket> onSocket) throws IOException {
+        if (port < 1 || port > 0xFFFF) {
+            throw new InvalidDestinationException("port " + port);
+        }
+        List<InetAddress> allowed = allowedAddresses(Hostnames.validate(host));
+        long deadline = System.nanoTime() + connectTimeout.toNanos();
+        IOException last = null;
+        for (InetAddress address : allowed) {
+            long remainingMillis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+            if (last != null && deadline - System.nanoTime() <= 0) {
+                break;
+            }
+            Socket socket = new Socket();
+            onSocket.accept(socket);
+            try {
+                socket.setTcpNoDelay(tcpNoDelay);
+                socket.connect(new InetSocketAddress(address, port), (int) Math.min(Integer.MAX_VALUE, remainingMillis));
+                return socket;
+            } catch (SocketTimeoutException e) {
+                closeQuietly(socket);
+                last = new ConnectTimeoutException("connect timed out after " + connectTimeout.toMillis() + " ms");
+            } catch (IOException e) {
+                closeQuietly(socket);
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    /** Resolves once and filters; the result is what may be dialed, in the resolver's order. */
+    public List<InetAddress> allowedAddresses(String host) throws IOException {
+        List<InetAddress> resolved = resolver.resolve(host);
+        List<InetAddress> allowed = new ArrayList<>(resolved.size());
+        AddressClass refused = null;
+        for (InetAddress a : resolved) {
+            if (policy.allows(a)) {
+                allowed.add(a);
+            } else if (refused == null) {
+                refused = DestinationPolicy.classify(a);
+            }
+        }
+        if (allowed.isEmpty()) {
+            if (refused == null) {
+                throw new java.net.UnknownHostException("no addresses");
+            }
+            throw new DestinationBlockedException("destination resolves only to refused addresses ("
+                    + refused.name().toLowerCase(java.util.Locale.ROOT) + ")");
+        }
+        return allowed;
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing a socket that failed to connect: nothing left to release
+        }
+    }
+}
