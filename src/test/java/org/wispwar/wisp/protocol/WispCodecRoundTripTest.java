@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.wispwar.wisp.protocol.Hex.bytes;
 import static org.wispwar.wisp.protocol.Hex.hex;
 import static org.wispwar.wisp.protocol.Hex.normalized;
@@ -240,6 +241,13 @@ class WispCodecRoundTripTest {
         assertEquals("6869", string(data.payload()));
         assertEquals(2, frame.position());
         assertEquals(9, frame.limit());
+    }
+
+    @Test
+    void decodedDataPayloadIsReadOnly() throws WispProtocolException {
+        Data data = (Data) WispCodec.decode(hex("02 01000000 6869"), Role.CLIENT); // DATA sid=1 | "hi"
+
+        assertTrue(data.payload().isReadOnly());
     }
 
     @Test
