@@ -1,8 +1,9 @@
 package org.wispwar.wisp.endpoint;
 
-import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.servlet.ServletContext;
 import java.lang.management.ManagementFactory;
@@ -13,6 +14,7 @@ import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.wispwar.wisp.config.WispConfig;
+import org.wispwar.wisp.config.WispConfigProducer;
 import org.wispwar.wisp.session.PacketSender;
 import org.wispwar.wisp.session.WispMetrics;
 import org.wispwar.wisp.session.WispSession;
@@ -30,21 +32,25 @@ public class WispRegistry {
     private static final System.Logger LOG = System.getLogger(WispRegistry.class.getName());
 
     @Inject
-    WispConfig config;
-    @Inject
-    ServletContext context;
+    WispConfigProducer configs;
 
     private final Map<WispSession, PacketSender> sessions = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final WispMetrics metrics = new WispMetrics();
-    private TcpDialer dialer;
+    private volatile WispConfig config;
+    private volatile TcpDialer dialer;
     private ObjectName mbeanName;
 
-    @PostConstruct
-    void init() {
-        dialer = new TcpDialer(HostResolver.JDK, DestinationPolicy.of(config.allowPrivateAddresses()),
-                config.connectTimeout(), config.tcpNoDelay());
-        registerMBean();
+    /**
+     * Runs at deploy (the payload is the ServletContext): reads and validates the config, so a bad param fails the
+     * deployment, and registers the MBean before any WebSocket opens.
+     */
+    void onStart(@Observes @Initialized(ApplicationScoped.class) ServletContext context) {
+        WispConfig c = configs.load(context);
+        dialer = new TcpDialer(HostResolver.JDK, DestinationPolicy.of(c.allowPrivateAddresses()), c.connectTimeout(),
+                c.tcpNoDelay());
+        config = c;
+        registerMBean(context.getContextPath());
     }
 
     WispConfig config() {
@@ -74,9 +80,9 @@ public class WispRegistry {
         unregisterMBean();
     }
 
-    private void registerMBean() {
+    private void registerMBean(String contextPath) {
         try {
-            String path = context.getContextPath().isEmpty() ? "/" : context.getContextPath();
+            String path = contextPath.isEmpty() ? "/" : contextPath;
             mbeanName = new ObjectName("org.wispwar.wisp:type=Wisp,context=" + ObjectName.quote(path));
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             if (!server.isRegistered(mbeanName)) {

@@ -49,7 +49,7 @@ public final class WispCodec {
         int streamId = in.getInt();
         return switch (type) {
             case PacketType.CONNECT -> decodeConnect(streamId, in);
-            case PacketType.DATA -> new Data(streamId, in.slice());
+            case PacketType.DATA -> new Data(streamId, in.slice().asReadOnlyBuffer());
             case PacketType.CONTINUE -> decodeContinue(streamId, in);
             case PacketType.CLOSE -> decodeClose(streamId, in);
             case PacketType.INFO -> decodeInfo(streamId, in, sender);
@@ -161,7 +161,6 @@ public final class WispCodec {
         int total = p.remaining();
         int userLength = Byte.toUnsignedInt(p.get(0));
         if (total >= 3 && total == 3 + userLength + Short.toUnsignedInt(p.getShort(1))) {
-            p.position(3);
             String user = utf8(p.slice(3, userLength), "password extension username");
             String password = utf8(p.slice(3 + userLength, total - 3 - userLength), "password extension password");
             return new PasswordExtension.Client(user, password, true);
@@ -214,7 +213,7 @@ public final class WispCodec {
 
     // ------------------------------------------------------------------------------------------------------ encoding
 
-    /** Encodes a packet into a new little-endian heap buffer, positioned at 0 and limited to the packet's length. */
+    /** Encodes a packet into a new heap buffer, positioned at 0 and limited to the packet's length. */
     public static ByteBuffer encode(WispPacket packet) {
         ByteBuffer out = switch (packet) {
             case Connect c -> {
@@ -231,7 +230,10 @@ public final class WispCodec {
         if (out.hasRemaining()) {
             throw new IllegalStateException("encoded " + out.position() + " of " + out.capacity() + " bytes");
         }
-        return out.flip();
+        // The bytes are little-endian; the buffer handed out has the default (big-endian) view, because consumers may
+        // read it as ints: the Jetty WebSocket client masks a payload in place with getInt/putInt, and a
+        // little-endian view made it garble every 4-byte group.
+        return out.flip().order(ByteOrder.BIG_ENDIAN);
     }
 
     /** Writes a DATA header for {@code streamId} at {@code buffer[offset..offset+5)}: the hot path's zero-copy encode. */

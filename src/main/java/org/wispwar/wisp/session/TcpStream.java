@@ -1,10 +1,8 @@
 package org.wispwar.wisp.session;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +53,7 @@ final class TcpStream implements StreamHandle {
     /** Guarded by lock. The socket connected and is counted in the metrics. */
     private boolean connected;
     private final CountDownLatch closedLatch = new CountDownLatch(1);
-    private volatile Socket socket;
+    private volatile SocketChannel socket;
 
     TcpStream(WispSession session, Connect request) {
         this.session = session;
@@ -106,7 +104,7 @@ final class TcpStream implements StreamHandle {
                 throw new WispStreamException(id, CloseReason.SERVER_STREAM_INVALID_INFO,
                         String.format("unsupported stream type 0x%02x", request.type()));
             }
-            Socket s = session.dialer().connect(request.hostname(), request.port(), this::attach);
+            SocketChannel s = session.dialer().connect(request.hostname(), request.port(), this::attach);
             if (!markConnected()) {
                 closeQuietly(s);
                 return;
@@ -115,7 +113,7 @@ final class TcpStream implements StreamHandle {
                 close(CloseReason.UNKNOWN, false);
                 return;
             }
-            pumpUp(s.getOutputStream());
+            pumpUp(s);
         } catch (Exception e) {
             if (!isClosed()) {
                 LOG.log(System.Logger.Level.DEBUG, "[{0}] stream {1} failed: {2}", session.id(),
@@ -125,7 +123,7 @@ final class TcpStream implements StreamHandle {
         }
     }
 
-    private void attach(Socket s) {
+    private void attach(SocketChannel s) {
         socket = s;
         if (isClosed()) {
             closeQuietly(s);   // closed while resolving: abort the connect
@@ -146,7 +144,7 @@ final class TcpStream implements StreamHandle {
         return true;
     }
 
-    private void pumpUp(OutputStream out) throws IOException, InterruptedException {
+    private void pumpUp(SocketChannel out) throws IOException, InterruptedException {
         int refillAfter = Math.max(1, window / 2);
         int consumed = 0;
         List<ByteBuffer> batch = new ArrayList<>();
@@ -200,39 +198,44 @@ final class TcpStream implements StreamHandle {
         }
     }
 
-    private static void write(OutputStream out, ByteBuffer b) throws IOException {
-        if (b.hasArray()) {
-            out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
-        } else {
-            byte[] copy = new byte[b.remaining()];
-            b.duplicate().get(copy);
-            out.write(copy);
+    private static void write(SocketChannel out, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            out.write(b);   // blocking mode: returns once some bytes are taken; loop for the rest
         }
     }
 
-    /** -down: destination bytes to DATA packets until EOF (CLOSE 0x02) or failure. */
-    private void pumpDown(Socket s) {
+    /**
+     * -down: destination bytes to DATA packets until EOF (CLOSE 0x02) or failure. One array holds the DATA header
+     * (written once: it never changes for this stream) and the payload read behind it, so a packet costs no copy and no
+     * allocation; the array is reused because each send returns only once the WebSocket has taken the frame.
+     */
+    private void pumpDown(SocketChannel s) {
         int max = session.config().readBufferSize();
         int size = Math.min(INITIAL_READ_SIZE, max);
         byte[] buffer = newReadBuffer(size);
+        ByteBuffer readView = ByteBuffer.wrap(buffer);
+        ByteBuffer frameView = ByteBuffer.wrap(buffer);
         try {
-            InputStream in = s.getInputStream();
             while (true) {
-                int n = in.read(buffer, WispCodec.HEADER_LENGTH, size);
+                readView.limit(WispCodec.HEADER_LENGTH + size).position(WispCodec.HEADER_LENGTH);
+                int n = s.read(readView);
                 if (n < 0) {
                     close(CloseReason.VOLUNTARY, true);
                     return;
                 }
+                frameView.limit(WispCodec.HEADER_LENGTH + n).position(0);
                 try {
-                    session.sendData(ByteBuffer.wrap(buffer, 0, WispCodec.HEADER_LENGTH + n));
+                    session.sendData(frameView);
                 } catch (IOException e) {
-                    // The WebSocket failed or timed out; the sender has closed it and the session is going away.
+                    // The WebSocket failed or timed out (the sender has closed it), or the session is shutting down.
                     close(CloseReason.UNEXPECTED, false);
                     return;
                 }
                 if (n == size && size < max) {
-                    size = Math.min(max, size * 2);
+                    size = Math.min(max, size * 2);   // busy stream: read more per packet
                     buffer = newReadBuffer(size);
+                    readView = ByteBuffer.wrap(buffer);
+                    frameView = ByteBuffer.wrap(buffer);
                 }
             }
         } catch (IOException e) {
@@ -242,7 +245,7 @@ final class TcpStream implements StreamHandle {
 
     private byte[] newReadBuffer(int size) {
         byte[] buffer = new byte[WispCodec.HEADER_LENGTH + size];
-        WispCodec.writeDataHeader(buffer, 0, id);   // the header never changes for this stream
+        WispCodec.writeDataHeader(buffer, 0, id);
         return buffer;
     }
 
@@ -282,7 +285,7 @@ final class TcpStream implements StreamHandle {
             lock.unlock();
         }
         session.removeStream(id, this);
-        Socket s = socket;
+        SocketChannel s = socket;
         if (s != null) {
             closeQuietly(s);
         }
@@ -297,7 +300,7 @@ final class TcpStream implements StreamHandle {
         }
     }
 
-    private static void closeQuietly(Socket s) {
+    private static void closeQuietly(SocketChannel s) {
         try {
             s.close();
         } catch (IOException ignored) {

@@ -177,6 +177,7 @@ public final class WispSession {
 
     /** Sends a packet from a stream thread; blocks (backpressure). */
     void send(WispPacket packet) throws IOException {
+        checkOpen();
         if (LOG.isLoggable(System.Logger.Level.TRACE)) {
             trace("<<", typeOf(packet), packet.streamId(), -1);
         }
@@ -185,8 +186,16 @@ public final class WispSession {
 
     /** Sends an encoded DATA frame from a stream's -down thread; blocks (backpressure). */
     void sendData(ByteBuffer frame) throws IOException {
+        checkOpen();
         metrics.toClient(frame.remaining() - WispCodec.HEADER_LENGTH);
         sender.sendFrame(frame);
+    }
+
+    /** Nothing is sent once {@link #shutdown()} has begun: the WebSocket is gone or going. */
+    private void checkOpen() throws IOException {
+        if (closed.get()) {
+            throw new IOException("session " + id + " is shut down");
+        }
     }
 
     /**

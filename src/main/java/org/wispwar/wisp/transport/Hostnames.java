@@ -32,6 +32,16 @@ public final class Hostnames {
         if (looksLikeIpv6Literal(host)) {
             return host;
         }
+        String raw = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        if (raw.isEmpty()) {
+            throw new InvalidDestinationException("empty hostname");
+        }
+        for (String label : raw.split("\\.", -1)) {
+            // checked before IDNA, which rejects these too but with a message that names neither
+            if (label.isEmpty() || label.length() > 63) {
+                throw new InvalidDestinationException("hostname has an empty or over-long label");
+            }
+        }
         String ascii;
         try {
             ascii = IDN.toASCII(host, IDN.ALLOW_UNASSIGNED);

@@ -1,10 +1,13 @@
 package org.wispwar.wisp.transport;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +32,8 @@ public final class TcpDialer {
     }
 
     /**
-     * Connects to {@code host:port}. {@code onSocket} receives each socket before it connects, so that its owner can
-     * close it from another thread to abort the attempt.
+     * Connects to {@code host:port} and returns a connected channel in blocking mode. {@code onSocket} receives each
+     * channel before it connects, so that its owner can close it from another thread to abort the attempt.
      *
      * @throws InvalidDestinationException  bad host or port 0 (0x41)
      * @throws java.net.UnknownHostException the name does not resolve (0x42)
@@ -38,7 +41,7 @@ public final class TcpDialer {
      * @throws ConnectTimeoutException      no answer within the connect timeout (0x43)
      * @throws java.net.ConnectException    refused (0x44)
      */
-    public Socket connect(String host, int port, Consumer<Socket> onSocket) throws IOException {
+    public SocketChannel connect(String host, int port, Consumer<SocketChannel> onSocket) throws IOException {
         if (port < 1 || port > 0xFFFF) {
             throw new InvalidDestinationException("port " + port);
         }
@@ -50,11 +53,13 @@ public final class TcpDialer {
             if (last != null && deadline - System.nanoTime() <= 0) {
                 break;
             }
-            Socket socket = new Socket();
+            SocketChannel socket = SocketChannel.open(
+                    address instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
             onSocket.accept(socket);
             try {
-                socket.setTcpNoDelay(tcpNoDelay);
-                socket.connect(new InetSocketAddress(address, port), (int) Math.min(Integer.MAX_VALUE, remainingMillis));
+                socket.setOption(StandardSocketOptions.TCP_NODELAY, tcpNoDelay);
+                socket.socket().connect(new InetSocketAddress(address, port),
+                        (int) Math.min(Integer.MAX_VALUE, remainingMillis));
                 return socket;
             } catch (SocketTimeoutException e) {
                 closeQuietly(socket);
@@ -89,7 +94,7 @@ public final class TcpDialer {
         return allowed;
     }
 
-    private static void closeQuietly(Socket s) {
+    private static void closeQuietly(SocketChannel s) {
         try {
             s.close();
         } catch (IOException ignored) {
