@@ -1,0 +1,140 @@
+package org.wispwar.wisp.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.wispwar.wisp.protocol.Close;
+import org.wispwar.wisp.protocol.CloseReason;
+import org.wispwar.wisp.protocol.Connect;
+import org.wispwar.wisp.protocol.StreamType;
+import org.wispwar.wisp.transport.HostResolver;
+
+/**
+ * Each way a CONNECT can fail, and the CLOSE reason the client gets for it (design.md §5). After the CLOSE, the stream
+ * has released its thread, registry entry and socket.
+ */
+class WispSessionConnectFailureTest {
+    private static final int STREAM = 7;
+
+    private SessionHarness h;
+    private LoopbackServer server;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            if (h != null) {
+                h.close();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    private void open(boolean allowPrivateAddresses, Duration connectTimeout, HostResolver resolver) {
+        h = new SessionHarness(SessionHarness.config(128, 1024, connectTimeout, Duration.ofSeconds(30)), resolver,
+                allowPrivateAddresses);
+    }
+
+    private void open(boolean allowPrivateAddresses) {
+        open(allowPrivateAddresses, Duration.ofSeconds(5), new TestResolver());
+    }
+
+    private void assertStreamClosedWith(CloseReason reason) {
+        h.sender.assertNext(new Close(STREAM, reason));
+        h.awaitNoThreads();
+        assertEquals(0, h.metrics.streams(), "registered streams");
+        assertEquals(0, h.metrics.sockets(), "open sockets");
+    }
+
+    @Test
+    void refusedConnectClosesTheStreamWithConnectionRefused() throws Exception {
+        open(true);
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+
+        h.send(new Connect(STREAM, StreamType.TCP, closedPort, "127.0.0.1"));
+
+        assertStreamClosedWith(CloseReason.SERVER_STREAM_CONNECTION_REFUSED);
+    }
+
+    @Test
+    void unknownHostClosesTheStreamWithUnreachable() throws Exception {
+        open(true);
+
+        h.send(new Connect(STREAM, StreamType.TCP, 80, "no-such-host.invalid"));
+
+        assertStreamClosedWith(CloseReason.SERVER_STREAM_UNREACHABLE);
+    }
+
+    @Test
+    void unansweredConnectClosesTheStreamWithConnectionTimedOut() throws Exception {
+        open(true, Duration.ofMillis(300), new TestResolver());
+        try (UnansweredPort port = new UnansweredPort()) {
+            h.send(new Connect(STREAM, StreamType.TCP, port.port(), "127.0.0.1"));
+
+            assertStreamClosedWith(CloseReason.SERVER_STREAM_CONNECTION_TIMED_OUT);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "[::1]"})
+    void loopbackDestinationIsBlockedWhenPrivateAddressesAreNotAllowed(String host) throws Exception {
+        server = LoopbackServer.start(LoopbackServer.HOLD);
+        open(false, Duration.ofSeconds(5), HostResolver.JDK);   // IP literals: the JDK parses them, no lookup
+
+        h.send(new Connect(STREAM, StreamType.TCP, server.port(), host));
+
+        assertStreamClosedWith(CloseReason.SERVER_STREAM_BLOCKED_ADDRESS);
+        assertEquals(0, server.acceptedCount(), "connections that reached the destination");
+    }
+
+    @Test
+    void connectToPortZeroClosesTheStreamWithInvalidInfo() throws Exception {
+        open(true);
+
+        h.send(new Connect(STREAM, StreamType.TCP, 0, "127.0.0.1"));
+
+        assertStreamClosedWith(CloseReason.SERVER_STREAM_INVALID_INFO);
+    }
+
+    @Test
+    void connectWithEmptyHostnameClosesTheStreamWithInvalidInfo() throws Exception {
+        open(true);
+
+        h.send(new Connect(STREAM, StreamType.TCP, 80, ""));
+
+        assertStreamClosedWith(CloseReason.SERVER_STREAM_INVALID_INFO);
+    }
+
+    @Test
+    void connectWithUnknownStreamTypeClosesTheStreamWithInvalidInfo() throws Exception {
+        open(true);
+        server = LoopbackServer.start(LoopbackServer.HOLD);
+
+        h.send(new Connect(STREAM, 0x03, server.port(), "127.0.0.1"));
+
+        assertStreamClosedWith(CloseReason.SERVER_STREAM_INVALID_INFO);
+        assertEquals(0, server.acceptedCount(), "connections that reached the destination");
+    }
+
+    @Test
+    void udpConnectIsRefusedWithInvalidInfoWhileUdpIsNotImplemented() throws Exception {
+        open(true);
+        server = LoopbackServer.start(LoopbackServer.HOLD);
+
+        h.send(new Connect(STREAM, StreamType.UDP, server.port(), "127.0.0.1"));
+
+        assertStreamClosedWith(CloseReason.SERVER_STREAM_INVALID_INFO);
+        assertEquals(0, server.acceptedCount(), "TCP connections made for a UDP stream");
+    }
+}
