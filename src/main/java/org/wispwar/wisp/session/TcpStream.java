@@ -171,14 +171,7 @@ final class TcpStream implements StreamHandle {
             consumed += batch.size();
             batch.clear();
             if (throttled) {
-                lock.lock();
-                try {
-                    if (!queue.isEmpty()) {
-                        continue;   // cannot happen: nothing is queued after the overflow; kept for safety
-                    }
-                } finally {
-                    lock.unlock();
-                }
+                // acceptData queues nothing once overflowed, so this batch was the last of the client's bytes
                 close(CloseReason.SERVER_STREAM_THROTTLED, true);
                 return;
             }

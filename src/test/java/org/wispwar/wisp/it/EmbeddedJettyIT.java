@@ -62,6 +62,8 @@ class EmbeddedJettyIT {
     static final String TIGHT = "/tight";
     /** A context whose config is invalid: it must not deploy. */
     static final String BAD = "/bad";
+    /** Stopped by one test, to show what undeploy does to live connections. */
+    static final String UNDEPLOYED = "/undeployed";
 
     EmbeddedJetty jetty;
 
@@ -74,8 +76,9 @@ class EmbeddedJettyIT {
         contexts.put(TIGHT, Map.of("wisp.allowPrivateAddresses", "true", "wisp.bufferSize", "4",
                 "wisp.sendTimeout", "20s"));
         contexts.put(BAD, Map.of("wisp.bufferSize", "0"));
+        contexts.put(UNDEPLOYED, Map.of("wisp.allowPrivateAddresses", "true"));
         jetty = EmbeddedJetty.start(contexts);
-        for (String path : List.of(OPEN, STRICT, TIGHT)) {
+        for (String path : List.of(OPEN, STRICT, TIGHT, UNDEPLOYED)) {
             assertTrue(jetty.context(path).isAvailable(), path + " did not deploy: "
                     + jetty.context(path).getUnavailableException());
         }
@@ -110,6 +113,22 @@ class EmbeddedJettyIT {
             messages.append(c.getMessage()).append(" | ");
         }
         assertTrue(messages.toString().contains("wisp.bufferSize must be 1..65535, was 0"), messages.toString());
+    }
+
+    @Test
+    void undeployClosesEveryWebSocketAndDestinationSocket() throws Exception {
+        try (Targets echo = Targets.echo(); WispClient c = WispClient.connect(jetty.wispUri(UNDEPLOYED))) {
+            c.awaitInitialCredit();
+            for (int i = 1; i <= 3; i++) {
+                c.connectTcp(i, "127.0.0.1", echo.port());
+                c.sendWithCredit(i, "up".getBytes(), 16);
+                c.awaitBytes(i, 2);
+            }
+            assertEquals(3, statOf(UNDEPLOYED, "Sockets"));
+            jetty.context(UNDEPLOYED).stop();
+            assertEquals(1001, c.awaitWebSocketClose(), "going away");
+            awaitTrue("all 3 destination sockets closed", () -> echo.connectionsClosed() == 3);
+        }
     }
 
     @Test
