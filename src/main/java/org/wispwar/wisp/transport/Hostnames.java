@@ -32,16 +32,7 @@ public final class Hostnames {
         if (looksLikeIpv6Literal(host)) {
             return host;
         }
-        String raw = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
-        if (raw.isEmpty()) {
-            throw new InvalidDestinationException("empty hostname");
-        }
-        for (String label : raw.split("\\.", -1)) {
-            // checked before IDNA, which rejects these too but with a message that names neither
-            if (label.isEmpty() || label.length() > 63) {
-                throw new InvalidDestinationException("hostname has an empty or over-long label");
-            }
-        }
+        labels(host);   // before IDNA too, which rejects these with a message that names neither
         String ascii;
         try {
             ascii = IDN.toASCII(host, IDN.ALLOW_UNASSIGNED);
@@ -51,14 +42,7 @@ public final class Hostnames {
         if (ascii.length() > MAX_LENGTH + 1 || (ascii.length() == MAX_LENGTH + 1 && !ascii.endsWith("."))) {
             throw new InvalidDestinationException("hostname longer than " + MAX_LENGTH + " characters");
         }
-        String name = ascii.endsWith(".") ? ascii.substring(0, ascii.length() - 1) : ascii;
-        if (name.isEmpty()) {
-            throw new InvalidDestinationException("empty hostname");
-        }
-        for (String label : name.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > 63) {
-                throw new InvalidDestinationException("hostname has an empty or over-long label");
-            }
+        for (String label : labels(ascii)) {   // punycode can make a label longer: check again
             for (int i = 0; i < label.length(); i++) {
                 char c = label.charAt(i);
                 boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
@@ -69,6 +53,21 @@ public final class Hostnames {
             }
         }
         return ascii;
+    }
+
+    /** The labels of a name without its root dot; each must be 1..63 characters. */
+    private static String[] labels(String name) throws InvalidDestinationException {
+        String body = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        if (body.isEmpty()) {
+            throw new InvalidDestinationException("empty hostname");
+        }
+        String[] labels = body.split("\\.", -1);
+        for (String label : labels) {
+            if (label.isEmpty() || label.length() > 63) {
+                throw new InvalidDestinationException("hostname has an empty or over-long label");
+            }
+        }
+        return labels;
     }
 
     private static boolean looksLikeIpv6Literal(String host) {

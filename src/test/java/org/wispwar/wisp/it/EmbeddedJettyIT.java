@@ -12,8 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -46,6 +44,7 @@ import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.Continue;
 import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.WispPacket;
+import org.wispwar.wisp.testing.UnansweredPort;
 
 /**
  * The built WAR on embedded Jetty 12 (ee11), driven by a real Wisp client over real WebSockets against real loopback
@@ -327,32 +326,14 @@ class EmbeddedJettyIT {
 
     @Test
     void unansweredConnectGetsConnectionTimedOut() throws Exception {
-        // A listener with backlog 1 that never accepts: once its queue is full, further SYNs get no answer.
-        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            List<Socket> fillers = new ArrayList<>();
-            int timedOut = 0;
-            for (int i = 0; i < 4; i++) {
-                Socket f = new Socket();
-                fillers.add(f);
-                try {
-                    f.connect(silent.getLocalSocketAddress(), 300);
-                } catch (SocketTimeoutException expected) {
-                    timedOut++;   // the queue is full: exactly the state this test needs
-                }
-            }
-            assertTrue(timedOut > 0, "the listen queue never filled up, so no connect can time out here");
-            try (WispClient c = WispClient.connect(jetty.wispUri(OPEN))) {
-                c.awaitInitialCredit();
-                long start = System.nanoTime();
-                c.connectTcp(1, "127.0.0.1", silent.getLocalPort());
-                c.assertClosedWith(1, CloseReason.SERVER_STREAM_CONNECTION_TIMED_OUT);
-                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                assertTrue(ms >= 900, "CLOSE 0x43 only after the 1 s connect timeout, came after " + ms + " ms");
-            } finally {
-                for (Socket f : fillers) {
-                    f.close();
-                }
-            }
+        try (UnansweredPort silent = new UnansweredPort();
+                WispClient c = WispClient.connect(jetty.wispUri(OPEN))) {
+            c.awaitInitialCredit();
+            long start = System.nanoTime();
+            c.connectTcp(1, "127.0.0.1", silent.port());
+            c.assertClosedWith(1, CloseReason.SERVER_STREAM_CONNECTION_TIMED_OUT);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(ms >= 900, "CLOSE 0x43 only after the 1 s connect timeout, came after " + ms + " ms");
         }
     }
 

@@ -55,6 +55,7 @@ final class SessionHarness {
     }
 
     void close() throws InterruptedException {
+        sender.openGate();   // a send held at the gate must be able to return for the threads to end
         AssertionError unexpected = null;
         try {
             sender.assertExhausted();

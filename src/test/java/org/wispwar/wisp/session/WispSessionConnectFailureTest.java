@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -14,29 +13,16 @@ import org.wispwar.wisp.protocol.CloseReason;
 import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.transport.HostResolver;
+import org.wispwar.wisp.testing.UnansweredPort;
 
 /**
  * Each way a CONNECT can fail, and the CLOSE reason the client gets for it (design.md §5). After the CLOSE, the stream
  * has released its thread, registry entry and socket.
  */
-class WispSessionConnectFailureTest {
+class WispSessionConnectFailureTest extends SessionTestSupport {
     private static final int STREAM = 7;
 
-    private SessionHarness h;
-    private LoopbackServer server;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        try {
-            if (h != null) {
-                h.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
-        }
-    }
 
     private void open(boolean allowPrivateAddresses, Duration connectTimeout, HostResolver resolver) {
         h = new SessionHarness(SessionHarness.config(128, 1024, connectTimeout, Duration.ofSeconds(30)), resolver,

@@ -11,7 +11,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.wispwar.wisp.protocol.Close;
 import org.wispwar.wisp.protocol.CloseReason;
@@ -22,22 +21,8 @@ import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispPacket;
 
 /** Flow control from both sides (design.md §4.5): an honest client never stalls; one that ignores credit is cut off. */
-class WispSessionCreditTest {
-    private SessionHarness h;
-    private LoopbackServer server;
+class WispSessionCreditTest extends SessionTestSupport {
 
-    @AfterEach
-    void tearDown() throws Exception {
-        try {
-            if (h != null) {
-                h.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
-        }
-    }
 
     @Test
     void honestClientSendingHalfAWindowPerRefillNeverRunsOutOfCredit() throws Exception {

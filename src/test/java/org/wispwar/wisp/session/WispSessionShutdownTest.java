@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.Continue;
@@ -24,27 +23,12 @@ import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.StreamType;
 
 /** The WebSocket goes away mid-transfer: the session releases every stream, socket and thread, and sends nothing. */
-class WispSessionShutdownTest {
+class WispSessionShutdownTest extends SessionTestSupport {
     private static final int STREAMS = 3;
     private static final int PACKETS_UP = 10;   // fewer than B/2, so -up sends no CONTINUE
     private static final int PACKET_SIZE = 1000;
 
-    private SessionHarness h;
-    private LoopbackServer server;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        try {
-            if (h != null) {
-                h.sender.openGate();
-                h.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
-        }
-    }
 
     /** One destination connection: reads and counts; a second thread writes without end. */
     private record Peer(AtomicLong received, CompletableFuture<String> end) {

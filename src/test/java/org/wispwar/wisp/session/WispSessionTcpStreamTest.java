@@ -10,7 +10,6 @@ import java.io.ByteArrayOutputStream;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.wispwar.wisp.config.WispConfig;
@@ -22,27 +21,14 @@ import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispPacket;
 
 /** TCP streams to real loopback destinations: data both ways, both ends closing, id reuse, the stream cap. */
-class WispSessionTcpStreamTest {
+class WispSessionTcpStreamTest extends SessionTestSupport {
     private final TestResolver resolver = new TestResolver();
-    private SessionHarness h;
-    private LoopbackServer server;
 
     @BeforeEach
     void setUp() {
         h = new SessionHarness(SessionHarness.config(128), resolver, true);
     }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        resolver.release();
-        try {
-            h.close();
-        } finally {
-            if (server != null) {
-                server.close();
-            }
-        }
-    }
 
     @Test
     void echoRoundTripDeliversDataSentBeforeTheSocketIsUpInOrder() throws Exception {

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.wispwar.wisp.testing.UnansweredPort;
 
 /**
  * Resolve once, filter every address, dial exactly what passed. Resolvers here are test lambdas or the JDK's on IP

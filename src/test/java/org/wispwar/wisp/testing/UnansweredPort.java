@@ -1,4 +1,4 @@
-package org.wispwar.wisp.transport;
+package org.wispwar.wisp.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -12,17 +12,17 @@ import org.opentest4j.AssertionFailedError;
 
 /**
  * A loopback port whose connects hang: a listener with backlog 1 that never accepts, with its accept queue filled by
- * plain client sockets, after which the kernel drops further SYNs. Construction proves this (a filler connect timed
- * out) or fails. Not thread-safe; one per test.
+ * plain client sockets. Once the queue is full the kernel drops further SYNs, so a connect gets no answer and times
+ * out. Shared by the unit tests and the ITs. Construction proves this (a filler connect timed out) or fails. Not thread-safe; one per test.
  */
-final class UnansweredPort implements AutoCloseable {
+public final class UnansweredPort implements AutoCloseable {
     private static final int MAX_FILLERS = 16;
     private static final int FILLER_TIMEOUT_MILLIS = 200;
 
     private final ServerSocket server;
     private final List<Socket> fillers = new ArrayList<>();
 
-    UnansweredPort() throws IOException {
+    public UnansweredPort() throws IOException {
         server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         for (int i = 0; i < MAX_FILLERS; i++) {
             Socket s = new Socket();
@@ -40,7 +40,7 @@ final class UnansweredPort implements AutoCloseable {
                 + " connects still succeed: this kernel does not let a test make a loopback connect hang");
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
