@@ -1,6 +1,9 @@
 package org.wispwar.wisp.config;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -21,6 +24,17 @@ import java.util.regex.Pattern;
  * @param maxStreamsPerConnection how many streams one WebSocket may hold open at once (one more: CLOSE 0x49)
  * @param allowPrivateAddresses whether loopback, private, link-local and other internal destinations may be dialed
  * @param tcpNoDelay            TCP_NODELAY on destination sockets
+ * @param allowUdp              whether UDP streams (CONNECT type 0x02) may be opened; v2 advertises extension 0x01
+ * @param udpIdleTimeout        a UDP stream with no datagram either way for this long is closed (CLOSE 0x47)
+ * @param version               the highest Wisp version spoken: 2 (v2 when the upgrade offers a subprotocol) or 1
+ * @param handshakeTimeout      how long a v2 client may take to send its INFO before the WebSocket is closed
+ * @param motd                  extension 0x04's message of the day; empty: the extension is not offered
+ * @param passwordUsersFile     extension 0x02's users file (salted hashes); empty: password auth is not offered
+ * @param passwordRequired      whether a v2 client must authenticate with a password (or a key, when both are offered)
+ * @param keyAuthKeysFile       extension 0x03's file of authorized Ed25519 public keys; empty: key auth not offered
+ * @param keyAuthRequired       whether a v2 client must authenticate with a key (or a password, when both are offered)
+ * @param allowWsproxy          whether {@code /<context>/host:port} proxies one raw TCP socket per WebSocket
+ * @param wsproxyRoutes         fixed wsproxy routes: {@code /<context>/<name>} to an operator-chosen backend
  */
 public record WispConfig(
         int bufferSize,
@@ -31,7 +45,32 @@ public record WispConfig(
         Duration idleTimeout,
         int maxStreamsPerConnection,
         boolean allowPrivateAddresses,
-        boolean tcpNoDelay) {
+        boolean tcpNoDelay,
+        boolean allowUdp,
+        Duration udpIdleTimeout,
+        int version,
+        Duration handshakeTimeout,
+        String motd,
+        String passwordUsersFile,
+        boolean passwordRequired,
+        String keyAuthKeysFile,
+        boolean keyAuthRequired,
+        boolean allowWsproxy,
+        Map<String, Route> wsproxyRoutes) {
+
+    /** A fixed wsproxy destination. The host is a name or an IP literal (IPv6 without brackets). */
+    public record Route(String host, int port) {
+        public Route {
+            if (host == null || host.isEmpty() || port < 1 || port > 0xFFFF) {
+                throw new IllegalArgumentException("route " + host + ":" + port);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
 
     public static final String BUFFER_SIZE = "wisp.bufferSize";
     public static final String MAX_MESSAGE_SIZE = "wisp.maxMessageSize";
@@ -42,10 +81,27 @@ public record WispConfig(
     public static final String MAX_STREAMS_PER_CONNECTION = "wisp.maxStreamsPerConnection";
     public static final String ALLOW_PRIVATE_ADDRESSES = "wisp.allowPrivateAddresses";
     public static final String TCP_NO_DELAY = "wisp.tcpNoDelay";
+    public static final String ALLOW_UDP = "wisp.allowUdp";
+    public static final String UDP_IDLE_TIMEOUT = "wisp.udpIdleTimeout";
+    public static final String VERSION = "wisp.version";
+    public static final String HANDSHAKE_TIMEOUT = "wisp.handshakeTimeout";
+    public static final String MOTD = "wisp.motd";
+    public static final String PASSWORD_USERS_FILE = "wisp.passwordUsersFile";
+    public static final String PASSWORD_REQUIRED = "wisp.passwordRequired";
+    public static final String KEY_AUTH_KEYS_FILE = "wisp.keyAuthKeysFile";
+    public static final String KEY_AUTH_REQUIRED = "wisp.keyAuthRequired";
+    public static final String ALLOW_WSPROXY = "wisp.allowWsproxy";
+    public static final String WSPROXY_ROUTES = "wisp.wsproxyRoutes";
 
     /** All params this version understands; any other {@code wisp.*} name is a typo and fails the deployment. */
     public static final Set<String> NAMES = Set.of(BUFFER_SIZE, MAX_MESSAGE_SIZE, READ_BUFFER_SIZE, CONNECT_TIMEOUT,
-            SEND_TIMEOUT, IDLE_TIMEOUT, MAX_STREAMS_PER_CONNECTION, ALLOW_PRIVATE_ADDRESSES, TCP_NO_DELAY);
+            SEND_TIMEOUT, IDLE_TIMEOUT, MAX_STREAMS_PER_CONNECTION, ALLOW_PRIVATE_ADDRESSES, TCP_NO_DELAY, ALLOW_UDP,
+            UDP_IDLE_TIMEOUT, VERSION, HANDSHAKE_TIMEOUT, MOTD, PASSWORD_USERS_FILE, PASSWORD_REQUIRED,
+            KEY_AUTH_KEYS_FILE, KEY_AUTH_REQUIRED, ALLOW_WSPROXY, WSPROXY_ROUTES);
+
+    /** A route name: a single path segment that cannot be mistaken for {@code host:port}. */
+    private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9._~-]+");
+    private static final Pattern ROUTE = Pattern.compile("([^=\\s]+)=(?:\\[([0-9A-Fa-f:.]+)]|([^:\\s\\[\\]]+)):(\\d{1,5})");
 
     /** Smallest accepted max message size: a DATA header plus a useful payload; wispmark needs 51 205. */
     static final int MIN_MESSAGE_SIZE = 1024;
@@ -61,6 +117,33 @@ public record WispConfig(
         check(positive(sendTimeout), SEND_TIMEOUT, "a positive duration", sendTimeout);
         check(!idleTimeout.isNegative(), IDLE_TIMEOUT, "zero or a positive duration", idleTimeout);
         check(maxStreamsPerConnection >= 1, MAX_STREAMS_PER_CONNECTION, "at least 1", maxStreamsPerConnection);
+        check(positive(udpIdleTimeout), UDP_IDLE_TIMEOUT, "a positive duration", udpIdleTimeout);
+        check(version == 1 || version == 2, VERSION, "1 or 2", version);
+        check(positive(handshakeTimeout), HANDSHAKE_TIMEOUT, "a positive duration", handshakeTimeout);
+        motd = motd == null ? "" : motd;
+        passwordUsersFile = passwordUsersFile == null ? "" : passwordUsersFile;
+        keyAuthKeysFile = keyAuthKeysFile == null ? "" : keyAuthKeysFile;
+        checkReadable(PASSWORD_USERS_FILE, passwordUsersFile);
+        checkReadable(KEY_AUTH_KEYS_FILE, keyAuthKeysFile);
+        check(!passwordRequired || !passwordUsersFile.isEmpty(), PASSWORD_REQUIRED,
+                "false unless " + PASSWORD_USERS_FILE + " is set", passwordRequired);
+        check(!keyAuthRequired || !keyAuthKeysFile.isEmpty(), KEY_AUTH_REQUIRED,
+                "false unless " + KEY_AUTH_KEYS_FILE + " is set", keyAuthRequired);
+        wsproxyRoutes = Map.copyOf(wsproxyRoutes);
+    }
+
+    /** The settings of issue 2 with every later feature at its default (tests and embedders). */
+    public WispConfig(int bufferSize, int maxMessageSize, int readBufferSize, Duration connectTimeout,
+            Duration sendTimeout, Duration idleTimeout, int maxStreamsPerConnection, boolean allowPrivateAddresses,
+            boolean tcpNoDelay) {
+        this(bufferSize, maxMessageSize, readBufferSize, connectTimeout, sendTimeout, idleTimeout,
+                maxStreamsPerConnection, allowPrivateAddresses, tcpNoDelay, true, Duration.ofSeconds(60), 2,
+                Duration.ofSeconds(10), "", "", false, "", false, true, Map.of());
+    }
+
+    /** Whether any v2 authentication extension is offered. */
+    public boolean authOffered() {
+        return !passwordUsersFile.isEmpty() || !keyAuthKeysFile.isEmpty();
     }
 
     /** The defaults: what a WAR with no context params runs with. */
@@ -94,7 +177,52 @@ public record WispConfig(
                 p.duration(IDLE_TIMEOUT, Duration.ZERO),
                 p.integer(MAX_STREAMS_PER_CONNECTION, 1024),
                 p.bool(ALLOW_PRIVATE_ADDRESSES, false),
-                p.bool(TCP_NO_DELAY, true));
+                p.bool(TCP_NO_DELAY, true),
+                p.bool(ALLOW_UDP, true),
+                p.duration(UDP_IDLE_TIMEOUT, Duration.ofSeconds(60)),
+                p.integer(VERSION, 2),
+                p.duration(HANDSHAKE_TIMEOUT, Duration.ofSeconds(10)),
+                p.text(MOTD),
+                p.text(PASSWORD_USERS_FILE),
+                p.bool(PASSWORD_REQUIRED, false),
+                p.text(KEY_AUTH_KEYS_FILE),
+                p.bool(KEY_AUTH_REQUIRED, false),
+                p.bool(ALLOW_WSPROXY, true),
+                routes(p.text(WSPROXY_ROUTES)));
+    }
+
+    /**
+     * Parses {@code name=host:port} entries separated by commas or white space; an IPv6 host goes in brackets.
+     * A name is one path segment of letters, digits and {@code . _ ~ -}, so it never looks like {@code host:port}.
+     */
+    static Map<String, Route> routes(String spec) {
+        Map<String, Route> routes = new LinkedHashMap<>();
+        for (String entry : spec.split("[,\\s]+")) {
+            if (entry.isEmpty()) {
+                continue;
+            }
+            Matcher m = ROUTE.matcher(entry);
+            if (!m.matches() || !ROUTE_NAME.matcher(m.group(1)).matches()) {
+                throw new IllegalArgumentException(WSPROXY_ROUTES + " entries must look like name=host:port or"
+                        + " name=[v6]:port, was \"" + entry + "\"");
+            }
+            int port = Integer.parseInt(m.group(4));
+            if (port < 1 || port > 0xFFFF) {
+                throw new IllegalArgumentException(WSPROXY_ROUTES + " port must be 1..65535, was " + port
+                        + " in \"" + entry + "\"");
+            }
+            String host = m.group(2) != null ? m.group(2) : m.group(3);
+            if (routes.put(m.group(1), new Route(host, port)) != null) {
+                throw new IllegalArgumentException(WSPROXY_ROUTES + " names route \"" + m.group(1) + "\" twice");
+            }
+        }
+        return routes;
+    }
+
+    private static void checkReadable(String name, String file) {
+        if (!file.isEmpty() && !Files.isReadable(Path.of(file))) {
+            throw new IllegalArgumentException(name + " must name a readable file, was \"" + file + "\"");
+        }
     }
 
     private static boolean positive(Duration d) {
@@ -130,6 +258,11 @@ public record WispConfig(
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(name + " must be a whole number, was \"" + v + "\"");
             }
+        }
+
+        String text(String name) {
+            String v = raw.get(name);
+            return v == null ? "" : v.strip();
         }
 
         boolean bool(String name, boolean fallback) {
