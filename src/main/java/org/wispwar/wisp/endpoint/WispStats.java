@@ -44,4 +44,9 @@ public final class WispStats implements WispStatsMBean {
     public long getBytesToClients() {
         return metrics.bytesToClients();
     }
+
+    @Override
+    public long getUdpDatagramsDropped() {
+        return metrics.udpDatagramsDropped();
+    }
 }

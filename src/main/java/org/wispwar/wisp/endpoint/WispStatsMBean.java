@@ -15,4 +15,6 @@ public interface WispStatsMBean {
     long getBytesFromClients();
 
     long getBytesToClients();
+
+    long getUdpDatagramsDropped();
 }

@@ -3,6 +3,7 @@ package org.wispwar.wisp.session;
 import java.io.EOFException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import org.wispwar.wisp.protocol.CloseReason;
@@ -25,6 +26,7 @@ public final class CloseReasons {
             case ConnectTimeoutException e -> CloseReason.SERVER_STREAM_CONNECTION_TIMED_OUT;
             case SocketTimeoutException e -> CloseReason.SERVER_STREAM_TIMED_OUT;
             case ConnectException e -> CloseReason.SERVER_STREAM_CONNECTION_REFUSED;
+            case PortUnreachableException e -> CloseReason.SERVER_STREAM_CONNECTION_REFUSED;   // ICMP, for UDP
             case EOFException e -> CloseReason.VOLUNTARY;
             default -> CloseReason.UNEXPECTED;
         };

@@ -15,6 +15,7 @@ public final class WispMetrics {
     private final LongAdder streamsOpened = new LongAdder();
     private final LongAdder bytesFromClients = new LongAdder();
     private final LongAdder bytesToClients = new LongAdder();
+    private final LongAdder udpDatagramsDropped = new LongAdder();
 
     void sessionOpened() {
         sessions.incrementAndGet();
@@ -47,6 +48,10 @@ public final class WispMetrics {
 
     void socketClosed() {
         sockets.decrementAndGet();
+    }
+
+    void udpDatagramDropped() {
+        udpDatagramsDropped.increment();
     }
 
     void fromClient(long bytes) {
@@ -87,5 +92,10 @@ public final class WispMetrics {
 
     public long bytesToClients() {
         return bytesToClients.sum();
+    }
+
+    /** Client datagrams dropped because their UDP stream's queue was full (UDP is lossy by contract). */
+    public long udpDatagramsDropped() {
+        return udpDatagramsDropped.sum();
     }
 }

@@ -17,6 +17,7 @@ import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.Info;
 import org.wispwar.wisp.protocol.PacketType;
 import org.wispwar.wisp.protocol.Role;
+import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispCodec;
 import org.wispwar.wisp.protocol.WispPacket;
 import org.wispwar.wisp.protocol.WispProtocolException;
@@ -91,7 +92,9 @@ public final class WispSession {
         if (streamId == 0) {
             throw new WispProtocolException("CONNECT on stream 0, which is reserved for the connection");
         }
-        TcpStream stream = new TcpStream(this, c);
+        QueuedStream stream = StreamType.of(c.type()).orElse(null) == StreamType.UDP
+                ? new UdpStream(this, c)
+                : new TcpStream(this, c);   // TCP, and unknown types, which it answers with CLOSE 0x41
         StreamHandle existing = streams.putIfAbsent(streamId, stream);
         if (existing != null) {
             // The id is live: the client can no longer tell the two apart, so both end with one CLOSE 0x41.

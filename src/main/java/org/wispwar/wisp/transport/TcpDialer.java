@@ -23,12 +23,19 @@ public final class TcpDialer {
     private final DestinationPolicy policy;
     private final Duration connectTimeout;
     private final boolean tcpNoDelay;
+    private final UdpDialer udp;
 
     public TcpDialer(HostResolver resolver, DestinationPolicy policy, Duration connectTimeout, boolean tcpNoDelay) {
         this.resolver = resolver;
         this.policy = policy;
         this.connectTimeout = connectTimeout;
         this.tcpNoDelay = tcpNoDelay;
+        this.udp = new UdpDialer(this);
+    }
+
+    /** The UDP dialer with this dialer's resolver and policy. */
+    public UdpDialer udp() {
+        return udp;
     }
 
     /**

@@ -43,7 +43,9 @@ import org.wispwar.wisp.protocol.CloseReason;
 import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.Continue;
 import org.wispwar.wisp.protocol.Data;
+import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispPacket;
+import org.wispwar.wisp.testing.UdpEcho;
 import org.wispwar.wisp.testing.UnansweredPort;
 
 /**
@@ -298,6 +300,34 @@ class EmbeddedJettyIT {
         java.util.Arrays.fill(buf, (byte) (index * 31 + 7));
         buf[0] = (byte) index;
         buf[1] = (byte) (index >>> 8);
+    }
+
+    @Test
+    void udpDatagramsRoundTripThroughTheWarAndNoContinueIsSent() throws Exception {
+        try (UdpEcho udp = new UdpEcho(InetAddress.getLoopbackAddress());
+                WispClient c = WispClient.connect(jetty.wispUri(OPEN))) {
+            c.awaitInitialCredit();
+            c.send(new Connect(9, StreamType.UDP, udp.port(), "127.0.0.1"));
+            for (int i = 0; i < 100; i++) {
+                byte[] d = ("datagram " + i).getBytes();
+                c.send(Data.of(9, d));
+                WispPacket back = c.next();
+                assertEquals(Data.of(9, d), back, "one DATA per datagram, never a CONTINUE");
+            }
+            assertEquals(1, statOf(OPEN, "Sockets"));
+            c.send(new Close(9, CloseReason.VOLUNTARY));
+        }
+    }
+
+    @Test
+    void udpToLoopbackIsRefusedByDefault() throws Exception {
+        try (UdpEcho udp = new UdpEcho(InetAddress.getLoopbackAddress());
+                WispClient c = WispClient.connect(jetty.wispUri(STRICT))) {
+            c.awaitInitialCredit();
+            c.send(new Connect(9, StreamType.UDP, udp.port(), "127.0.0.1"));
+            c.assertClosedWith(9, CloseReason.SERVER_STREAM_BLOCKED_ADDRESS);
+            assertEquals(0, udp.received(), "no datagram reached the loopback target");
+        }
     }
 
     // ---------------------------------------------------------------------------------------- failures and reasons

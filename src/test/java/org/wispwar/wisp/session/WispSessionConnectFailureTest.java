@@ -112,15 +112,4 @@ class WispSessionConnectFailureTest extends SessionTestSupport {
         assertStreamClosedWith(CloseReason.SERVER_STREAM_INVALID_INFO);
         assertEquals(0, server.acceptedCount(), "connections that reached the destination");
     }
-
-    @Test
-    void udpConnectIsRefusedWithInvalidInfoWhileUdpIsNotImplemented() throws Exception {
-        open(true);
-        server = LoopbackServer.start(LoopbackServer.HOLD);
-
-        h.send(new Connect(STREAM, StreamType.UDP, server.port(), "127.0.0.1"));
-
-        assertStreamClosedWith(CloseReason.SERVER_STREAM_INVALID_INFO);
-        assertEquals(0, server.acceptedCount(), "TCP connections made for a UDP stream");
-    }
 }

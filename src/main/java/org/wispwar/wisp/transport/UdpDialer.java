@@ -1,0 +1,41 @@
+package org.wispwar.wisp.transport;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.function.Consumer;
+
+/**
+ * Opens "connected" UDP sockets for UDP streams with the same checks as TCP: validate the name, resolve it once, keep
+ * only the addresses the policy allows, and connect to the first of them, so datagrams only ever go to (and come from)
+ * that checked address. Immutable; thread-safe.
+ */
+public final class UdpDialer {
+    private final TcpDialer addresses;
+
+    UdpDialer(TcpDialer addresses) {
+        this.addresses = addresses;
+    }
+
+    /**
+     * Opens a UDP socket connected to {@code host:port}. {@code onSocket} receives it before anything else happens, so
+     * its owner can close it from another thread. A UDP connect sends nothing; an unreachable port shows up later as a
+     * {@link java.net.PortUnreachableException} on receive.
+     *
+     * @throws InvalidDestinationException  bad host or port 0 (0x41)
+     * @throws java.net.UnknownHostException the name does not resolve (0x42)
+     * @throws DestinationBlockedException  every resolved address is refused by the policy (0x48)
+     */
+    public DatagramSocket connect(String host, int port, Consumer<? super DatagramSocket> onSocket)
+            throws IOException {
+        if (port < 1 || port > 0xFFFF) {
+            throw new InvalidDestinationException("port " + port);
+        }
+        InetAddress address = addresses.allowedAddresses(Hostnames.validate(host)).get(0);
+        DatagramSocket socket = new DatagramSocket();
+        onSocket.accept(socket);
+        socket.connect(new InetSocketAddress(address, port));
+        return socket;
+    }
+}
