@@ -42,7 +42,8 @@ public final class WispEndpoint {
         ws.setMaxTextMessageBufferSize(1024);
         ws.setMaxIdleTimeout(config.idleTimeout().toMillis());
         JakartaPacketSender sender = new JakartaPacketSender(ws, config.sendTimeout());
-        WispSession session = registry.open(sender);
+        String subprotocol = ws.getNegotiatedSubprotocol();
+        WispSession session = registry.open(sender, subprotocol != null && !subprotocol.isEmpty());
         wisp = session;
         try {
             session.start();

@@ -6,7 +6,9 @@ import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.servlet.ServletContext;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,7 +17,10 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.wispwar.wisp.config.WispConfig;
 import org.wispwar.wisp.config.WispConfigProducer;
+import org.wispwar.wisp.auth.AuthorizedKeys;
+import org.wispwar.wisp.auth.PasswordStore;
 import org.wispwar.wisp.session.PacketSender;
+import org.wispwar.wisp.session.V2Settings;
 import org.wispwar.wisp.session.WispMetrics;
 import org.wispwar.wisp.session.WispSession;
 import org.wispwar.wisp.transport.DestinationPolicy;
@@ -39,6 +44,8 @@ public class WispRegistry {
     private final WispMetrics metrics = new WispMetrics();
     private volatile WispConfig config;
     private volatile TcpDialer dialer;
+    /** Null when wisp.version is 1. */
+    private volatile V2Settings v2;
     private ObjectName mbeanName;
 
     /**
@@ -49,6 +56,7 @@ public class WispRegistry {
         WispConfig c = configs.load(context);
         dialer = new TcpDialer(HostResolver.JDK, DestinationPolicy.of(c.allowPrivateAddresses()), c.connectTimeout(),
                 c.tcpNoDelay());
+        v2 = c.version() >= 2 ? v2Settings(c) : null;
         config = c;
         registerMBean(context.getContextPath());
     }
@@ -57,9 +65,36 @@ public class WispRegistry {
         return config;
     }
 
-    WispSession open(PacketSender sender) {
+    /** Loads the auth files once; a malformed one fails the deployment with the param's name. */
+    private static V2Settings v2Settings(WispConfig c) {
+        PasswordStore passwords = c.passwordUsersFile().isEmpty() ? null
+                : loadAuthFile(WispConfig.PASSWORD_USERS_FILE, () -> PasswordStore.load(Path.of(c.passwordUsersFile())));
+        AuthorizedKeys keys = c.keyAuthKeysFile().isEmpty() ? null
+                : loadAuthFile(WispConfig.KEY_AUTH_KEYS_FILE, () -> AuthorizedKeys.load(Path.of(c.keyAuthKeysFile())));
+        return new V2Settings(c.allowUdp(), c.motd(), passwords, c.passwordRequired(), keys, c.keyAuthRequired(),
+                c.handshakeTimeout());
+    }
+
+    private interface AuthFileLoader<T> {
+        T load() throws IOException;
+    }
+
+    private static <T> T loadAuthFile(String param, AuthFileLoader<T> loader) {
+        try {
+            return loader.load();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(param + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A Wisp connection: v2 when the server allows it and the client offered a subprotocol (the draft-6 signal),
+     * otherwise v1.
+     */
+    WispSession open(PacketSender sender, boolean clientOfferedSubprotocol) {
         String id = Long.toString(ids.incrementAndGet(), 36);
-        WispSession session = new WispSession(id, config, sender, dialer, metrics);
+        V2Settings settings = clientOfferedSubprotocol ? v2 : null;
+        WispSession session = new WispSession(id, config, sender, dialer, metrics, settings);
         sessions.put(session, sender);
         return session;
     }

@@ -65,6 +65,9 @@ final class TcpStream extends QueuedStream {
             close(CloseReason.UNKNOWN, false);
             return;
         }
+        if (session.streamConfirm()) {
+            session.send(new Continue(id, window - queued()));   // v2 ext 0x05: "connected", with the free credit
+        }
         pumpUp(s);
     }
 

@@ -37,8 +37,9 @@ final class UdpStream extends QueuedStream {
 
     @Override
     void connectAndPump() throws Exception {
-        if (!session.config().allowUdp()) {
-            throw new WispStreamException(id, CloseReason.SERVER_STREAM_INVALID_INFO, "UDP streams are disabled");
+        if (!session.udpAllowed()) {
+            throw new WispStreamException(id, CloseReason.SERVER_STREAM_INVALID_INFO,
+                    "UDP streams are disabled, or the v2 client did not list the UDP extension");
         }
         DatagramSocket s = session.dialer().udp().connect(request.hostname(), request.port(), this::attach);
         if (!markConnected()) {

@@ -3,6 +3,7 @@ package org.wispwar.wisp.session;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -33,6 +34,8 @@ import org.wispwar.wisp.transport.TcpDialer;
  */
 public final class WispSession {
     private static final System.Logger LOG = System.getLogger(WispSession.class.getName());
+    /** WebSocket close code after a refused v2 handshake (the Wisp reason went on stream 0 just before). */
+    public static final int HANDSHAKE_REFUSED_CODE = 1008;
 
     private final String id;
     private final WispConfig config;
@@ -43,12 +46,39 @@ public final class WispSession {
     private final ExecutorService threads;
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    /** Where the connection is: v1 starts OPEN; v2 goes HANDSHAKE → VERIFYING → OPEN. */
+    private enum Phase {
+        HANDSHAKE,
+        VERIFYING,
+        OPEN
+    }
+
+    /** Null for v1. */
+    private final V2Handshake handshake;
+    private final V2Settings v2;
+    private final CountDownLatch handshakeDone = new CountDownLatch(1);
+    private volatile Phase phase;
+    /** What both sides agreed on: v1 takes the config (UDP is mandatory in v1.2); v2 the extensions both listed. */
+    private volatile boolean udpAllowed;
+    private volatile boolean streamConfirm;
+
+    /** A v1 session. */
     public WispSession(String id, WispConfig config, PacketSender sender, TcpDialer dialer, WispMetrics metrics) {
+        this(id, config, sender, dialer, metrics, null);
+    }
+
+    /** A v2 session when {@code v2} is not null (the client offered a subprotocol and v2 is enabled), else v1. */
+    public WispSession(String id, WispConfig config, PacketSender sender, TcpDialer dialer, WispMetrics metrics,
+            V2Settings v2) {
         this.id = id;
         this.config = config;
         this.sender = sender;
         this.dialer = dialer;
         this.metrics = metrics;
+        this.v2 = v2;
+        this.handshake = v2 == null ? null : new V2Handshake(v2);
+        this.phase = v2 == null ? Phase.OPEN : Phase.HANDSHAKE;
+        this.udpAllowed = v2 == null && config.allowUdp();
         this.threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("wisp-" + id + "-", 0).factory());
         metrics.sessionOpened();
     }
@@ -57,8 +87,21 @@ public final class WispSession {
         return id;
     }
 
-    /** v1 start: the initial credit of every stream, on stream 0 (wisp-protocol.md §5 rule 1). */
+    /**
+     * Opens the connection. v1: the initial credit of every stream, on stream 0 (wisp-protocol.md §5 rule 1). v2: the
+     * server INFO; the CONTINUE follows once the client's INFO is accepted, and a client that sends no INFO within
+     * {@code wisp.handshakeTimeout} is disconnected.
+     */
     public void start() throws IOException {
+        if (handshake == null) {
+            sendInitialContinue();
+            return;
+        }
+        sender.send(handshake.serverInfo());
+        spawn("wisp-" + id + "-handshake", this::enforceHandshakeTimeout);
+    }
+
+    private void sendInitialContinue() throws IOException {
         trace("<<", PacketType.CONTINUE, 0, WispCodec.HEADER_LENGTH + WispCodec.CONTINUE_LENGTH);
         sender.send(new Continue(0, config.bufferSize()));
     }
@@ -77,14 +120,106 @@ public final class WispSession {
         if (LOG.isLoggable(System.Logger.Level.TRACE)) {
             trace(">>", message.get(message.position()) & 0xFF, packet.streamId(), message.remaining());
         }
+        switch (phase) {
+            case HANDSHAKE -> {
+                if (packet instanceof Info info && info.streamId() == 0) {
+                    phase = Phase.VERIFYING;
+                    spawn("wisp-" + id + "-handshake-verify", () -> finishHandshake(info));
+                    return;
+                }
+                downgradeToV1(packet);
+            }
+            case VERIFYING -> throw new WispProtocolException(
+                    PacketType.name(typeOf(packet)) + " before the v2 handshake completed");
+            case OPEN -> dispatch(packet);
+        }
+    }
+
+    private void dispatch(WispPacket packet) throws WispProtocolException {
         switch (packet) {
             case Connect c -> open(c);
             case Data d -> route(d);
             case Continue c -> throw new WispProtocolException(
                     "CONTINUE from a client on stream " + Integer.toUnsignedString(c.streamId()));
             case Close c -> closeFromClient(c);
-            case Info i -> LOG.log(System.Logger.Level.DEBUG, "[{0}] INFO from a v1 client ignored", id);
+            case Info i -> LOG.log(System.Logger.Level.DEBUG, "[{0}] INFO outside the v2 handshake ignored", id);
         }
+    }
+
+    /**
+     * The client offered a subprotocol but answered the server INFO with something else: it speaks v1. Without
+     * required auth that is allowed (v2 draft 6 leaves it open; wisp-mux 6 downgrades too): send the v1 CONTINUE and
+     * carry on. With required auth, downgrading would skip authentication, so the connection is refused with 0xc2.
+     */
+    private void downgradeToV1(WispPacket first) throws WispProtocolException {
+        handshakeDone.countDown();
+        if (v2.authRequired()) {
+            spawn("wisp-" + id + "-handshake-reject", () -> reject(new V2Handshake.Rejected(
+                    CloseReason.EXTENSIONS_AUTH_REQUIRED, "authentication required, but the client sent no INFO")));
+            phase = Phase.VERIFYING;   // nothing more is accepted while the rejection goes out
+            return;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "[{0}] no client INFO: continuing as v1", id);
+        udpAllowed = config.allowUdp();
+        phase = Phase.OPEN;
+        try {
+            sendInitialContinue();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] could not send CONTINUE: {1}", id, e.toString());
+            return;
+        }
+        dispatch(first);
+    }
+
+    /** On a virtual thread: verify the client INFO (password hashing blocks), then open or refuse the connection. */
+    private void finishHandshake(Info client) {
+        V2Handshake.Verdict verdict = handshake.verify(client);
+        handshakeDone.countDown();
+        switch (verdict) {
+            case V2Handshake.Accepted a -> {
+                udpAllowed = a.udp();
+                streamConfirm = a.streamConfirm();
+                phase = Phase.OPEN;   // before the CONTINUE: the client may send as soon as it arrives
+                LOG.log(System.Logger.Level.DEBUG, "[{0}] v2 handshake accepted (udp={1}, confirm={2}, auth={3})", id,
+                        a.udp(), a.streamConfirm(), a.user() != null);
+                try {
+                    sendInitialContinue();
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "[{0}] could not send CONTINUE: {1}", id, e.toString());
+                }
+            }
+            case V2Handshake.Rejected r -> reject(r);
+        }
+    }
+
+    /** CLOSE on stream 0 with the reason, then the WebSocket closes (1008) and everything is released. */
+    private void reject(V2Handshake.Rejected r) {
+        LOG.log(System.Logger.Level.DEBUG, "[{0}] v2 handshake refused: {1} {2}", id, r.reason(), r.detail());
+        sendQuietly(new Close(0, r.reason()));
+        sender.closeConnection(HANDSHAKE_REFUSED_CODE, r.detail());
+        shutdown();
+    }
+
+    private void enforceHandshakeTimeout() {
+        try {
+            if (!handshakeDone.await(v2.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.log(System.Logger.Level.DEBUG, "[{0}] no client INFO within {1}", id, v2.handshakeTimeout());
+                sender.closeConnection(HANDSHAKE_REFUSED_CODE, "no INFO within the v2 handshake timeout");
+                shutdown();
+            }
+        } catch (InterruptedException e) {
+            // the session is shutting down
+        }
+    }
+
+    /** Whether UDP streams may be opened on this connection. */
+    boolean udpAllowed() {
+        return udpAllowed;
+    }
+
+    /** Whether both sides listed extension 0x05: a CONTINUE on each new TCP stream once it is connected. */
+    boolean streamConfirm() {
+        return streamConfirm;
     }
 
     private void open(Connect c) throws WispProtocolException {

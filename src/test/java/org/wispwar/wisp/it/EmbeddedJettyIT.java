@@ -43,6 +43,13 @@ import org.wispwar.wisp.protocol.CloseReason;
 import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.Continue;
 import org.wispwar.wisp.protocol.Data;
+import org.wispwar.wisp.protocol.Info;
+import org.wispwar.wisp.protocol.MotdExtension;
+import org.wispwar.wisp.protocol.PasswordExtension;
+import org.wispwar.wisp.protocol.StreamConfirmExtension;
+import org.wispwar.wisp.protocol.UdpExtension;
+import org.wispwar.wisp.protocol.WispVersion;
+import org.wispwar.wisp.auth.PasswordStore;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispPacket;
 import org.wispwar.wisp.testing.UdpEcho;
@@ -65,6 +72,10 @@ class EmbeddedJettyIT {
     static final String BAD = "/bad";
     /** Stopped by one test, to show what undeploy does to live connections. */
     static final String UNDEPLOYED = "/undeployed";
+    /** wisp.version=1: v2 clients must fall back. */
+    static final String V1_ONLY = "/v1only";
+    /** v2 with password auth required and a MOTD. */
+    static final String AUTH = "/auth";
 
     EmbeddedJetty jetty;
 
@@ -78,8 +89,14 @@ class EmbeddedJettyIT {
                 "wisp.sendTimeout", "20s"));
         contexts.put(BAD, Map.of("wisp.bufferSize", "0"));
         contexts.put(UNDEPLOYED, Map.of("wisp.allowPrivateAddresses", "true"));
+        contexts.put(V1_ONLY, Map.of("wisp.version", "1"));
+        java.nio.file.Path users = java.nio.file.Files.createTempFile("wisp-users", ".txt");
+        users.toFile().deleteOnExit();
+        java.nio.file.Files.writeString(users, PasswordStore.line("admin", "hunter2", 1000) + "\n");
+        contexts.put(AUTH, Map.of("wisp.allowPrivateAddresses", "true", "wisp.passwordUsersFile", users.toString(),
+                "wisp.passwordRequired", "true", "wisp.motd", "welcome"));
         jetty = EmbeddedJetty.start(contexts);
-        for (String path : List.of(OPEN, STRICT, TIGHT, UNDEPLOYED)) {
+        for (String path : List.of(OPEN, STRICT, TIGHT, UNDEPLOYED, V1_ONLY, AUTH)) {
             assertTrue(jetty.context(path).isAvailable(), path + " did not deploy: "
                     + jetty.context(path).getUnavailableException());
         }
@@ -143,16 +160,58 @@ class EmbeddedJettyIT {
     }
 
     @Test
-    void anyOfferedSubprotocolIsEchoedAndV1StartsWithContinue() throws Exception {
+    void anyOfferedSubprotocolIsEchoedAndSelectsV2() throws Exception {
         String uuid = "6f1c7a52-2b1e-4c8e-9d55-0d6e1f7d9a10";   // epoxy's browser client offers a random UUID
         try (WispClient c = WispClient.connect(jetty.wispUri(OPEN), uuid, "wisp-v2")) {
             assertEquals(uuid, c.session().getUpgradeResponse().getAcceptedSubProtocol());
-            assertEquals(new Continue(0, 128), c.next(), "v1: CONTINUE on stream 0 first, so v2 clients fall back");
+            assertEquals(new Info(WispVersion.V2_0, List.of(new UdpExtension(), new StreamConfirmExtension())), c.next(),
+                    "v2: the server INFO comes first");
+            c.send(new Info(WispVersion.V2_0, List.of(new UdpExtension())));
+            assertEquals(new Continue(0, 128), c.next(), "accepted: CONTINUE on stream 0");
         }
         try (WispClient c = WispClient.connect(jetty.wispUri(OPEN))) {
             String accepted = c.session().getUpgradeResponse().getAcceptedSubProtocol();
             assertTrue(accepted == null || accepted.isEmpty(), "no subprotocol offered, none selected: " + accepted);
+            assertEquals(128, c.awaitInitialCredit(), "no subprotocol: v1, CONTINUE first");
+        }
+    }
+
+    @Test
+    void v2ClientAgainstAVersion1ServerSeesContinueFirstAndFallsBack() throws Exception {
+        try (WispClient c = WispClient.connect(jetty.wispUri(V1_ONLY), "wisp-v2")) {
+            assertEquals("wisp-v2", c.session().getUpgradeResponse().getAcceptedSubProtocol(), "still echoed");
+            assertEquals(128, c.awaitInitialCredit(), "CONTINUE first tells a v2 client to fall back to v1");
+        }
+    }
+
+    @Test
+    void passwordAuthThroughTheWar() throws Exception {
+        try (Targets echo = Targets.echo(); WispClient c = WispClient.connect(jetty.wispUri(AUTH), "wisp-v2")) {
+            Info server = (Info) c.next();
+            assertEquals(new PasswordExtension.Server(true), server.find(PasswordExtension.Server.class).orElseThrow());
+            assertEquals(new MotdExtension("welcome"), server.find(MotdExtension.class).orElseThrow());
+            c.send(new Info(WispVersion.V2_0, List.of(new PasswordExtension.Client("admin", "hunter2", true))));
             assertEquals(128, c.awaitInitialCredit());
+            c.connectTcp(1, "127.0.0.1", echo.port());
+            c.sendWithCredit(1, "authenticated".getBytes(), 64);
+            assertArrayEquals("authenticated".getBytes(), c.awaitBytes(1, 13));
+        }
+    }
+
+    @Test
+    void wrongPasswordGetsCloseOnStreamZeroThenWebSocketClose1008() throws Exception {
+        try (WispClient c = WispClient.connect(jetty.wispUri(AUTH), "wisp-v2")) {
+            assertTrue(c.next() instanceof Info, "server INFO first");
+            c.send(new Info(WispVersion.V2_0, List.of(new PasswordExtension.Client("admin", "nope", false))));
+            assertEquals(new Close(0, CloseReason.EXTENSIONS_PASSWORD_AUTH_FAILED), c.next());
+            assertEquals(1008, c.awaitWebSocketClose());
+            assertEquals("password authentication failed", c.webSocketCloseReason());
+        }
+        try (WispClient c = WispClient.connect(jetty.wispUri(AUTH), "wisp-v2")) {
+            assertTrue(c.next() instanceof Info, "server INFO first");
+            c.send(new Info(WispVersion.V2_0, List.of(new UdpExtension())));
+            assertEquals(new Close(0, CloseReason.EXTENSIONS_AUTH_REQUIRED), c.next());
+            assertEquals(1008, c.awaitWebSocketClose());
         }
     }
 

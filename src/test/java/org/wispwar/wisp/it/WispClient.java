@@ -119,7 +119,7 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
         lock.lock();
         try {
             switch (p) {
-                case Continue c when c.streamId() == 0 -> initialCredit = c.bufferRemaining();
+                case Continue c when c.streamId() == 0 && initialCredit < 0 -> initialCredit = c.bufferRemaining();
                 case Continue c -> {
                     StreamState s = state(c.streamId());
                     s.credit = c.bufferRemaining();

@@ -85,6 +85,14 @@ final class RecordingPacketSender implements PacketSender {
         connectionCloses.add(code + " " + reason);
     }
 
+    /** Waits (bounded) for the session to close the WebSocket with exactly this code and reason, and consumes it. */
+    void assertConnectionClosed(int code, String reason) {
+        String expected = code + " " + reason;
+        Await.until(() -> "closeConnection(" + expected + "); got " + connectionCloses,
+                () -> connectionCloses.contains(expected));
+        connectionCloses.remove(expected);
+    }
+
     /** From now on every send blocks until {@link #openGate()} or until the sending thread is interrupted. */
     void closeGate() {
         gate = new CountDownLatch(1);

@@ -24,10 +24,15 @@ final class SessionHarness {
     final WispSession session;
 
     SessionHarness(WispConfig config, HostResolver resolver, boolean allowPrivateAddresses) {
+        this(config, resolver, allowPrivateAddresses, null);
+    }
+
+    /** A v2 session when {@code v2} is not null. */
+    SessionHarness(WispConfig config, HostResolver resolver, boolean allowPrivateAddresses, V2Settings v2) {
         this.config = config;
         TcpDialer dialer = new TcpDialer(resolver, DestinationPolicy.of(allowPrivateAddresses), config.connectTimeout(),
                 config.tcpNoDelay());
-        this.session = new WispSession("t", config, sender, dialer, metrics);
+        this.session = new WispSession("t", config, sender, dialer, metrics, v2);
     }
 
     /** A config with every value a test cares about; the rest as the defaults. */
