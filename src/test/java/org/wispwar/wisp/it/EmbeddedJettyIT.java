@@ -76,6 +76,8 @@ class EmbeddedJettyIT {
     static final String V1_ONLY = "/v1only";
     /** v2 with password auth required and a MOTD. */
     static final String AUTH = "/auth";
+    /** A users file that is not one: must not deploy. */
+    static final String BAD_USERS = "/badusers";
 
     EmbeddedJetty jetty;
 
@@ -95,6 +97,10 @@ class EmbeddedJettyIT {
         java.nio.file.Files.writeString(users, PasswordStore.line("admin", "hunter2", 1000) + "\n");
         contexts.put(AUTH, Map.of("wisp.allowPrivateAddresses", "true", "wisp.passwordUsersFile", users.toString(),
                 "wisp.passwordRequired", "true", "wisp.motd", "welcome"));
+        java.nio.file.Path notUsers = java.nio.file.Files.createTempFile("wisp-not-users", ".txt");
+        notUsers.toFile().deleteOnExit();
+        java.nio.file.Files.writeString(notUsers, "admin:hunter2\n");   // a plaintext password: refused
+        contexts.put(BAD_USERS, Map.of("wisp.passwordUsersFile", notUsers.toString()));
         jetty = EmbeddedJetty.start(contexts);
         for (String path : List.of(OPEN, STRICT, TIGHT, UNDEPLOYED, V1_ONLY, AUTH)) {
             assertTrue(jetty.context(path).isAvailable(), path + " did not deploy: "
@@ -147,6 +153,28 @@ class EmbeddedJettyIT {
             assertEquals(1001, c.awaitWebSocketClose(), "going away");
             awaitTrue("all 3 destination sockets closed", () -> echo.connectionsClosed() == 3);
         }
+    }
+
+    @Test
+    void malformedUsersFileFailsTheDeploymentNamingTheParam() {
+        assertFalse(jetty.context(BAD_USERS).isAvailable(), "a context with a malformed users file must not deploy");
+        StringBuilder messages = new StringBuilder();
+        for (Throwable c = jetty.context(BAD_USERS).getUnavailableException(); c != null; c = c.getCause()) {
+            messages.append(c.getMessage()).append(" | ");
+        }
+        assertTrue(messages.toString().contains("wisp.passwordUsersFile: line 1 of "), messages.toString());
+    }
+
+    @Test
+    void malformedClientInfoClosesWith1002AndReleasesEverything() throws Exception {
+        try (WispClient c = WispClient.connect(jetty.wispUri(OPEN), "wisp-v2")) {
+            assertTrue(c.next() instanceof Info, "server INFO first");
+            // INFO v2.0 whose one extension record claims 16 bytes and carries 2
+            c.sendRaw(ByteBuffer.wrap(new byte[] {5, 0, 0, 0, 0, 2, 0, 0x01, 16, 0, 0, 0, 9, 9}));
+            assertEquals(1002, c.awaitWebSocketClose());
+            assertEquals("INFO extension 0x01 length 16 exceeds the 2 bytes left", c.webSocketCloseReason());
+        }
+        // @AfterEach: sessions, streams, threads and sockets back to 0
     }
 
     @Test
