@@ -23,6 +23,9 @@ public final class EndpointConfigurator extends ServerEndpointConfig.Configurato
         if (type == WispEndpoint.class) {
             return type.cast(new WispEndpoint(r));
         }
+        if (type == WsproxyEndpoint.class) {
+            return type.cast(new WsproxyEndpoint(r));
+        }
         throw new InstantiationException("no endpoint of type " + type.getName());
     }
 

@@ -23,6 +23,8 @@ import org.wispwar.wisp.session.PacketSender;
 import org.wispwar.wisp.session.V2Settings;
 import org.wispwar.wisp.session.WispMetrics;
 import org.wispwar.wisp.session.WispSession;
+import org.wispwar.wisp.session.WsproxyBridge;
+import org.wispwar.wisp.session.WsproxyTarget;
 import org.wispwar.wisp.transport.DestinationPolicy;
 import org.wispwar.wisp.transport.HostResolver;
 import org.wispwar.wisp.transport.TcpDialer;
@@ -40,10 +42,13 @@ public class WispRegistry {
     WispConfigProducer configs;
 
     private final Map<WispSession, PacketSender> sessions = new ConcurrentHashMap<>();
+    private final Map<WsproxyBridge, PacketSender> wsproxies = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final WispMetrics metrics = new WispMetrics();
     private volatile WispConfig config;
     private volatile TcpDialer dialer;
+    /** For wsproxy routes: the operator chose the backend, so every address class is allowed (README, wsproxy mode). */
+    private volatile TcpDialer routeDialer;
     /** Null when wisp.version is 1. */
     private volatile V2Settings v2;
     private ObjectName mbeanName;
@@ -56,6 +61,7 @@ public class WispRegistry {
         WispConfig c = configs.load(context);
         dialer = new TcpDialer(HostResolver.JDK, DestinationPolicy.of(c.allowPrivateAddresses()), c.connectTimeout(),
                 c.tcpNoDelay());
+        routeDialer = new TcpDialer(HostResolver.JDK, DestinationPolicy.of(true), c.connectTimeout(), c.tcpNoDelay());
         v2 = c.version() >= 2 ? v2Settings(c) : null;
         config = c;
         registerMBean(context.getContextPath());
@@ -105,8 +111,23 @@ public class WispRegistry {
         }
     }
 
+    /** A wsproxy connection to {@code target}: a route gets the trusting dialer, anything else the policy's. */
+    WsproxyBridge openWsproxy(PacketSender sender, WsproxyTarget target) {
+        String id = Long.toString(ids.incrementAndGet(), 36);
+        WsproxyBridge bridge = new WsproxyBridge(id, target, config, sender, target.trusted() ? routeDialer : dialer,
+                metrics);
+        wsproxies.put(bridge, sender);
+        bridge.closed().thenRun(() -> wsproxies.remove(bridge));
+        return bridge;
+    }
+
     @PreDestroy
     void shutdown() {
+        for (Map.Entry<WsproxyBridge, PacketSender> e : wsproxies.entrySet()) {
+            e.getKey().shutdown();
+            e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),
+                    "server shutting down");
+        }
         for (Map.Entry<WispSession, PacketSender> e : sessions.entrySet()) {
             close(e.getKey());
             e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),

@@ -1,0 +1,100 @@
+package org.wispwar.wisp.endpoint;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.OnClose;
+import jakarta.websocket.OnError;
+import jakarta.websocket.OnMessage;
+import jakarta.websocket.OnOpen;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.PathParam;
+import jakarta.websocket.server.ServerEndpoint;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.wispwar.wisp.config.WispConfig;
+import org.wispwar.wisp.session.WsproxyBridge;
+import org.wispwar.wisp.session.WsproxyClose;
+import org.wispwar.wisp.session.WsproxyException;
+import org.wispwar.wisp.session.WsproxyTarget;
+import org.wispwar.wisp.transport.InvalidDestinationException;
+
+/**
+ * The wsproxy endpoint, {@code ws://host:port/<context>/<target>} with no trailing slash (wisp-protocol.md §10): thin.
+ * The one path segment is a fixed route name or {@code host:port} ({@link WsproxyTarget#parse}); the connection is a
+ * {@link WsproxyBridge}. Binary messages are written to the socket as they are, text messages as their UTF-8 bytes
+ * (wsproxy clients send either). A target that is refused before dialing closes the WebSocket at once with the code of
+ * {@link WsproxyClose#from}. One instance per WebSocket; the container calls it one event at a time.
+ */
+@ServerEndpoint(value = "/{target}", configurator = EndpointConfigurator.class)
+public final class WsproxyEndpoint {
+    private static final System.Logger LOG = System.getLogger(WsproxyEndpoint.class.getName());
+
+    private final WispRegistry registry;
+    private volatile WsproxyBridge bridge;
+
+    public WsproxyEndpoint() {
+        throw new IllegalStateException("WsproxyEndpoint is built by EndpointConfigurator");
+    }
+
+    WsproxyEndpoint(WispRegistry registry) {
+        this.registry = registry;
+    }
+
+    @OnOpen
+    public void onOpen(Session ws, @PathParam("target") String segment) {
+        WispConfig config = registry.config();
+        ws.setMaxBinaryMessageBufferSize(config.maxMessageSize());
+        ws.setMaxTextMessageBufferSize(config.maxMessageSize());
+        ws.setMaxIdleTimeout(config.idleTimeout().toMillis());
+        WsproxyTarget target;
+        try {
+            target = WsproxyTarget.parse(segment, config);
+        } catch (WsproxyException | InvalidDestinationException e) {
+            WsproxyClose close = WsproxyClose.from(e);
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] wsproxy target refused: {1}", ws.getId(), close);
+            JakartaPacketSender.close(ws, close.code(), close.reason());
+            return;
+        }
+        WsproxyBridge b = registry.openWsproxy(new JakartaPacketSender(ws, config.sendTimeout()), target);
+        bridge = b;
+        b.start();
+    }
+
+    @OnMessage
+    public void onBinary(byte[] message) {
+        WsproxyBridge b = bridge;
+        if (b != null) {
+            b.acceptFromClient(ByteBuffer.wrap(message));   // a fresh array the container hands over
+        }
+    }
+
+    @OnMessage
+    public void onText(String message) {
+        WsproxyBridge b = bridge;
+        if (b != null) {
+            b.acceptFromClient(ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @OnClose
+    public void onClose(Session ws, CloseReason reason) {
+        WsproxyBridge b = bridge;
+        if (b == null) {
+            return;
+        }
+        if (reason.getCloseCode().getCode() == CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode()) {
+            b.shutdown();   // no close handshake: the connection broke, nothing the client sent is owed
+        } else {
+            b.finish();     // a clean close: the destination gets the client's last bytes, then EOF
+        }
+    }
+
+    @OnError
+    public void onError(Session ws, Throwable failure) {
+        WsproxyBridge b = bridge;
+        LOG.log(System.Logger.Level.DEBUG, "[{0}] WebSocket error: {1}", b == null ? ws.getId() : b.id(),
+                failure.toString());
+        if (b != null) {
+            b.shutdown();
+        }
+    }
+}
