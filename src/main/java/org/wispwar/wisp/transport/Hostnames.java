@@ -29,8 +29,8 @@ public final class Hostnames {
                 throw new InvalidDestinationException("hostname contains a control or blank character");
             }
         }
-        if (looksLikeIpv6Literal(host)) {
-            return host;
+        if (host.indexOf(':') >= 0) {
+            return ipv6Literal(host);
         }
         labels(host);   // before IDNA too, which rejects these with a message that names neither
         String ascii;
@@ -70,7 +70,25 @@ public final class Hostnames {
         return labels;
     }
 
-    private static boolean looksLikeIpv6Literal(String host) {
-        return host.indexOf(':') >= 0;
+    /** Only IPv6 literals contain ':'. Optional brackets; an optional zone after '%'. */
+    private static final java.util.regex.Pattern IPV6_LITERAL =
+            java.util.regex.Pattern.compile("\\[?[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?]?");
+
+    /**
+     * A name with ':' must be an IPv6 literal. The characters are checked first, so the JDK parses it as a number and
+     * never sends it to DNS; a string that still does not parse is invalid (0x41), not unresolvable.
+     */
+    private static String ipv6Literal(String host) throws InvalidDestinationException {
+        boolean bracketed = host.startsWith("[");
+        if (!IPV6_LITERAL.matcher(host).matches() || bracketed != host.endsWith("]")) {
+            throw new InvalidDestinationException("hostname with ':' is not an IPv6 literal");
+        }
+        String bare = bracketed ? host.substring(1, host.length() - 1) : host;
+        try {
+            java.net.InetAddress.getByName(bare);   // a literal parse (also of a numeric or interface zone)
+        } catch (java.net.UnknownHostException e) {
+            throw new InvalidDestinationException("hostname with ':' is not an IPv6 literal");
+        }
+        return host;
     }
 }

@@ -71,4 +71,17 @@ class HostnamesTest {
     void plainNamesAndIpv4LiteralsPassThroughUnchanged(String host) throws InvalidDestinationException {
         assertEquals(host, Hostnames.validate(host));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x:y", "example.com:443", "1:2:3", "[::1", "::1]", "::g", "fe80::1%eth/0", "[[::1]]"})
+    void stringsWithAColonThatAreNotIPv6LiteralsAreInvalid(String host) {
+        var e = assertThrows(InvalidDestinationException.class, () -> Hostnames.validate(host));
+        assertEquals("hostname with ':' is not an IPv6 literal", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"::1", "[::1]", "2001:db8::1", "::ffff:127.0.0.1", "fe80::1%1", "::"})
+    void ipv6LiteralsPassThroughUnchanged(String host) throws InvalidDestinationException {
+        assertEquals(host, Hostnames.validate(host));
+    }
 }
