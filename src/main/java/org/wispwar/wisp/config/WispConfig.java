@@ -35,6 +35,10 @@ import java.util.regex.Pattern;
  * @param keyAuthRequired       whether a v2 client must authenticate with a key (or a password, when both are offered)
  * @param allowWsproxy          whether {@code /<context>/host:port} proxies one raw TCP socket per WebSocket
  * @param wsproxyRoutes         fixed wsproxy routes: {@code /<context>/<name>} to an operator-chosen backend
+ * @param policy                destination rules, DNS and trusted proxies
+ * @param limits                rate limits, caps, bandwidth and timers
+ * @param access                who may open a WebSocket (Origin and upgrade authentication)
+ * @param stats                 the statistics endpoint
  */
 public record WispConfig(
         int bufferSize,
@@ -56,7 +60,11 @@ public record WispConfig(
         String keyAuthKeysFile,
         boolean keyAuthRequired,
         boolean allowWsproxy,
-        Map<String, Route> wsproxyRoutes) {
+        Map<String, Route> wsproxyRoutes,
+        PolicyConfig policy,
+        LimitsConfig limits,
+        AccessConfig access,
+        StatsConfig stats) {
 
     /** A fixed wsproxy destination. The host is a name or an IP literal (IPv6 without brackets). */
     public record Route(String host, int port) {
@@ -94,10 +102,24 @@ public record WispConfig(
     public static final String WSPROXY_ROUTES = "wisp.wsproxyRoutes";
 
     /** All params this version understands; any other {@code wisp.*} name is a typo and fails the deployment. */
+    /** The names of the core settings; {@link #ALL_NAMES} adds every group's. */
     public static final Set<String> NAMES = Set.of(BUFFER_SIZE, MAX_MESSAGE_SIZE, READ_BUFFER_SIZE, CONNECT_TIMEOUT,
             SEND_TIMEOUT, IDLE_TIMEOUT, MAX_STREAMS_PER_CONNECTION, ALLOW_PRIVATE_ADDRESSES, TCP_NO_DELAY, ALLOW_UDP,
             UDP_IDLE_TIMEOUT, VERSION, HANDSHAKE_TIMEOUT, MOTD, PASSWORD_USERS_FILE, PASSWORD_REQUIRED,
             KEY_AUTH_KEYS_FILE, KEY_AUTH_REQUIRED, ALLOW_WSPROXY, WSPROXY_ROUTES);
+
+    /** Every param this version understands; any other {@code wisp.*} name is a typo and fails the deployment. */
+    public static final Set<String> ALL_NAMES = union(NAMES, PolicyConfig.NAMES, LimitsConfig.NAMES, AccessConfig.NAMES,
+            StatsConfig.NAMES);
+
+    @SafeVarargs
+    private static Set<String> union(Set<String>... sets) {
+        java.util.Set<String> all = new java.util.HashSet<>();
+        for (Set<String> set : sets) {
+            all.addAll(set);
+        }
+        return Set.copyOf(all);
+    }
 
     /** A route name: a single path segment that cannot be mistaken for {@code host:port}. */
     private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9._~-]+");
@@ -130,6 +152,10 @@ public record WispConfig(
         check(!keyAuthRequired || !keyAuthKeysFile.isEmpty(), KEY_AUTH_REQUIRED,
                 "false unless " + KEY_AUTH_KEYS_FILE + " is set", keyAuthRequired);
         wsproxyRoutes = Map.copyOf(wsproxyRoutes);
+        java.util.Objects.requireNonNull(policy, "policy");
+        java.util.Objects.requireNonNull(limits, "limits");
+        java.util.Objects.requireNonNull(access, "access");
+        java.util.Objects.requireNonNull(stats, "stats");
     }
 
     /** The settings of issue 2 with every later feature at its default (tests and embedders). */
@@ -138,7 +164,8 @@ public record WispConfig(
             boolean tcpNoDelay) {
         this(bufferSize, maxMessageSize, readBufferSize, connectTimeout, sendTimeout, idleTimeout,
                 maxStreamsPerConnection, allowPrivateAddresses, tcpNoDelay, true, Duration.ofSeconds(60), 2,
-                Duration.ofSeconds(10), "", "", false, "", false, true, Map.of());
+                Duration.ofSeconds(10), "", "", false, "", false, true, Map.of(), PolicyConfig.defaults(),
+                LimitsConfig.defaults(), AccessConfig.defaults(), StatsConfig.defaults());
     }
 
     /** Whether any v2 authentication extension is offered. */
@@ -159,15 +186,15 @@ public record WispConfig(
     public static WispConfig from(Map<String, String> params) {
         Set<String> unknown = new TreeSet<>();
         for (String name : params.keySet()) {
-            if (name.startsWith("wisp.") && !NAMES.contains(name)) {
+            if (name.startsWith("wisp.") && !ALL_NAMES.contains(name)) {
                 unknown.add(name);
             }
         }
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("unknown context param " + String.join(", ", unknown)
-                    + " (known: " + String.join(", ", new TreeSet<>(NAMES)) + ")");
+                    + " (known: " + String.join(", ", new TreeSet<>(ALL_NAMES)) + ")");
         }
-        Params p = new Params(params);
+        ConfigParams p = new ConfigParams(params);
         return new WispConfig(
                 p.integer(BUFFER_SIZE, 128),
                 p.integer(MAX_MESSAGE_SIZE, 65536),
@@ -188,7 +215,11 @@ public record WispConfig(
                 p.text(KEY_AUTH_KEYS_FILE),
                 p.bool(KEY_AUTH_REQUIRED, false),
                 p.bool(ALLOW_WSPROXY, true),
-                routes(p.text(WSPROXY_ROUTES)));
+                routes(p.text(WSPROXY_ROUTES)),
+                PolicyConfig.from(p),
+                LimitsConfig.from(p),
+                AccessConfig.from(p),
+                StatsConfig.from(p));
     }
 
     /**
@@ -237,65 +268,5 @@ public record WispConfig(
 
     private static String format(Object value) {
         return value instanceof Duration d ? d.toMillis() + "ms" : String.valueOf(value);
-    }
-
-    /** Typed reads of raw string params; each failure names the param. */
-    private record Params(Map<String, String> raw) {
-        private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)?");
-
-        private String get(String name) {
-            String v = raw.get(name);
-            return v == null || v.isBlank() ? null : v.strip();
-        }
-
-        int integer(String name, int fallback) {
-            String v = get(name);
-            if (v == null) {
-                return fallback;
-            }
-            try {
-                return Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " must be a whole number, was \"" + v + "\"");
-            }
-        }
-
-        String text(String name) {
-            String v = raw.get(name);
-            return v == null ? "" : v.strip();
-        }
-
-        boolean bool(String name, boolean fallback) {
-            String v = get(name);
-            if (v == null) {
-                return fallback;
-            }
-            return switch (v.toLowerCase(java.util.Locale.ROOT)) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw new IllegalArgumentException(name + " must be true or false, was \"" + v + "\"");
-            };
-        }
-
-        /** A whole number with an optional unit: ms (the default), s, m or h. */
-        Duration duration(String name, Duration fallback) {
-            String v = get(name);
-            if (v == null) {
-                return fallback;
-            }
-            Matcher m = DURATION.matcher(v);
-            if (!m.matches()) {
-                throw new IllegalArgumentException(
-                        name + " must be a duration such as 500ms, 10s, 2m or 1h, was \"" + v + "\"");
-            }
-            long n = Long.parseLong(m.group(1));
-            String unit = m.group(2) == null ? "ms" : m.group(2);
-            return switch (unit) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            };
-        }
     }
 }
