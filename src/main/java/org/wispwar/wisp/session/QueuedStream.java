@@ -200,6 +200,7 @@ abstract sealed class QueuedStream implements StreamHandle permits TcpStream, Ud
             session.metrics().socketClosed();
         }
         closedLatch.countDown();
+        session.metrics().streamEnded(reason);
         LOG.log(System.Logger.Level.DEBUG, "[{0}] stream {1} closed: {2}", session.id(), WispSession.unsigned(id),
                 reason);
         if (notifyPeer) {

@@ -1,6 +1,11 @@
 package org.wispwar.wisp.session;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.wispwar.wisp.protocol.CloseReason;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -16,6 +21,9 @@ public final class WispMetrics {
     private final LongAdder bytesFromClients = new LongAdder();
     private final LongAdder bytesToClients = new LongAdder();
     private final LongAdder udpDatagramsDropped = new LongAdder();
+    /** Streams ended, by the CLOSE reason byte the server sent (or would have sent). */
+    private final AtomicLongArray closesByReason = new AtomicLongArray(256);
+    private final ConcurrentHashMap<String, LongAdder> limitsTripped = new ConcurrentHashMap<>();
 
     void sessionOpened() {
         sessions.incrementAndGet();
@@ -48,6 +56,16 @@ public final class WispMetrics {
 
     void socketClosed() {
         sockets.decrementAndGet();
+    }
+
+    /** A stream ended with this reason (counted whether or not a CLOSE could be sent). */
+    void streamEnded(CloseReason reason) {
+        closesByReason.incrementAndGet(reason.code());
+    }
+
+    /** A limit refused or throttled something; {@code limit} is its param name, e.g. wisp.packetRateLimit. */
+    public void limitTripped(String limit) {
+        limitsTripped.computeIfAbsent(limit, k -> new LongAdder()).increment();
     }
 
     void udpDatagramDropped() {
@@ -97,5 +115,24 @@ public final class WispMetrics {
     /** Client datagrams dropped because their UDP stream's queue was full (UDP is lossy by contract). */
     public long udpDatagramsDropped() {
         return udpDatagramsDropped.sum();
+    }
+
+    /** Streams ended so far by reason name (only reasons that occurred), e.g. {SERVER_STREAM_BLOCKED_ADDRESS=3}. */
+    public Map<String, Long> closesByReason() {
+        Map<String, Long> out = new TreeMap<>();
+        for (CloseReason r : CloseReason.values()) {
+            long n = closesByReason.get(r.code());
+            if (n > 0) {
+                out.put(r.name(), n);
+            }
+        }
+        return out;
+    }
+
+    /** Times each limit tripped, by param name. */
+    public Map<String, Long> limitsTripped() {
+        Map<String, Long> out = new TreeMap<>();
+        limitsTripped.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
     }
 }
