@@ -4,6 +4,9 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
+import java.util.regex.Pattern;
+import org.wispwar.wisp.config.Cidr;
+import org.wispwar.wisp.config.PolicyConfig;
 
 /**
  * Decides which resolved addresses may be dialed. Runs on the address that is actually dialed, never on the name, so a
@@ -63,13 +66,18 @@ public final class DestinationPolicy {
             v6("fec0::", 10, AddressClass.SITE_LOCAL),
             v6("ff00::", 8, AddressClass.MULTICAST));
 
-    private static final DestinationPolicy DENY_INTERNAL = new DestinationPolicy(false);
-    private static final DestinationPolicy ALLOW_ALL = new DestinationPolicy(true);
+    private static final DestinationPolicy DENY_INTERNAL = new DestinationPolicy(false, null);
+    private static final DestinationPolicy ALLOW_ALL = new DestinationPolicy(true, null);
+    /** An IPv4 literal in any spelling the JDK accepts (dotted, or fewer parts such as 127.1 or 2130706433). */
+    private static final Pattern IPV4_LITERAL = Pattern.compile("[0-9.]+");
 
     private final boolean allowInternal;
+    /** Null: no name, port or CIDR rules (tests, and wsproxy routes, which the operator chose). */
+    private final PolicyConfig rules;
 
-    private DestinationPolicy(boolean allowInternal) {
+    private DestinationPolicy(boolean allowInternal, PolicyConfig rules) {
         this.allowInternal = allowInternal;
+        this.rules = rules;
     }
 
     /** The policy for {@code wisp.allowPrivateAddresses}: false refuses every class but {@link AddressClass#PUBLIC}. */
@@ -77,7 +85,67 @@ public final class DestinationPolicy {
         return allowPrivateAddresses ? ALLOW_ALL : DENY_INTERNAL;
     }
 
+    /** The full policy: address classes, plus the operator's host, port, direct-IP and address rules. */
+    public static DestinationPolicy of(boolean allowPrivateAddresses, PolicyConfig rules) {
+        return new DestinationPolicy(allowPrivateAddresses, rules);
+    }
+
+    /**
+     * The checks that need no resolution, in this order: direct IP toggle, blocked ports, allowed ports, blocked hosts,
+     * allowed hosts. {@code host} is the validated name ({@link Hostnames#validate}); patterns match it whole,
+     * case-insensitively, without a trailing dot or IPv6 brackets.
+     *
+     * @throws DestinationBlockedException naming the rule that refused it (0x48)
+     */
+    public void checkDestination(boolean udp, String host, int port) throws DestinationBlockedException {
+        if (rules == null) {
+            return;
+        }
+        String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        if (name.startsWith("[") && name.endsWith("]")) {
+            name = name.substring(1, name.length() - 1);
+        }
+        boolean literal = name.indexOf(':') >= 0 || IPV4_LITERAL.matcher(name).matches();
+        if (literal && !rules.allowDirectIp()) {
+            throw new DestinationBlockedException("IP literal destinations are refused (" + PolicyConfig.ALLOW_DIRECT_IP
+                    + "=false)");
+        }
+        PolicyConfig.DestinationRules r = udp ? rules.udp() : rules.tcp();
+        String prefix = udp ? "wisp.udp." : "wisp.tcp.";
+        if (r.blockPorts().contains(port)) {
+            throw new DestinationBlockedException("port " + port + " is in " + prefix + "blockPorts");
+        }
+        if (!r.allowPorts().isEmpty() && !r.allowPorts().contains(port)) {
+            throw new DestinationBlockedException("port " + port + " is not in " + prefix + "allowPorts");
+        }
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        for (Pattern p : r.blockHosts()) {
+            if (p.matcher(lower).matches()) {
+                throw new DestinationBlockedException("host matches " + prefix + "blockHosts");
+            }
+        }
+        if (!r.allowHosts().isEmpty() && r.allowHosts().stream().noneMatch(p -> p.matcher(lower).matches())) {
+            throw new DestinationBlockedException("host does not match " + prefix + "allowHosts");
+        }
+    }
+
+    /**
+     * Whether a resolved address may be dialed: {@code wisp.blockAddresses} refuses, then {@code wisp.allowAddresses}
+     * allows, then only {@link AddressClass#PUBLIC} addresses pass unless private addresses are allowed.
+     */
     public boolean allows(InetAddress address) {
+        if (rules != null) {
+            for (Cidr c : rules.blockAddresses()) {
+                if (c.contains(address)) {
+                    return false;
+                }
+            }
+            for (Cidr c : rules.allowAddresses()) {
+                if (c.contains(address)) {
+                    return true;
+                }
+            }
+        }
         return allowInternal || classify(address) == AddressClass.PUBLIC;
     }
 

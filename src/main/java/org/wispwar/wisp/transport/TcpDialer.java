@@ -49,10 +49,7 @@ public final class TcpDialer {
      * @throws java.net.ConnectException    refused (0x44)
      */
     public SocketChannel connect(String host, int port, Consumer<SocketChannel> onSocket) throws IOException {
-        if (port < 1 || port > 0xFFFF) {
-            throw new InvalidDestinationException("port " + port);
-        }
-        List<InetAddress> allowed = allowedAddresses(Hostnames.validate(host));
+        List<InetAddress> allowed = resolveAllowed(false, host, port);
         long deadline = System.nanoTime() + connectTimeout.toNanos();
         IOException last = null;
         for (InetAddress address : allowed) {
@@ -77,6 +74,19 @@ public final class TcpDialer {
             }
         }
         throw last;
+    }
+
+    /**
+     * Everything before a connect, in order: port and name syntax (0x41), the operator's name and port rules (0x48),
+     * one resolution (0x42), then the address rules on every answer (0x48 when none is left).
+     */
+    List<InetAddress> resolveAllowed(boolean udp, String host, int port) throws IOException {
+        if (port < 1 || port > 0xFFFF) {
+            throw new InvalidDestinationException("port " + port);
+        }
+        String name = Hostnames.validate(host);
+        policy.checkDestination(udp, name, port);
+        return allowedAddresses(name);
     }
 
     /** Resolves once and filters; the result is what may be dialed, in the resolver's order. */

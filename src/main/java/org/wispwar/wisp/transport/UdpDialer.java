@@ -29,10 +29,7 @@ public final class UdpDialer {
      */
     public DatagramSocket connect(String host, int port, Consumer<? super DatagramSocket> onSocket)
             throws IOException {
-        if (port < 1 || port > 0xFFFF) {
-            throw new InvalidDestinationException("port " + port);
-        }
-        InetAddress address = addresses.allowedAddresses(Hostnames.validate(host)).get(0);
+        InetAddress address = addresses.resolveAllowed(true, host, port).get(0);
         DatagramSocket socket = new DatagramSocket();
         onSocket.accept(socket);
         socket.connect(new InetSocketAddress(address, port));

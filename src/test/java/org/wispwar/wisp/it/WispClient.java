@@ -67,6 +67,12 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
     }
 
     public static WispClient connect(URI uri, List<String> extensions, String... subprotocols) throws Exception {
+        return connect(uri, java.util.Map.of(), extensions, subprotocols);
+    }
+
+    /** With extra upgrade request headers (X-Forwarded-For, Origin, Authorization...). */
+    public static WispClient connect(URI uri, java.util.Map<String, String> headers, List<String> extensions,
+            String... subprotocols) throws Exception {
         WebSocketClient jetty = new WebSocketClient();
         jetty.setMaxBinaryMessageSize(16 * 1024 * 1024);
         jetty.setIdleTimeout(Duration.ofMinutes(2));
@@ -79,6 +85,7 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
         if (!extensions.isEmpty()) {
             request.addExtensions(extensions.toArray(String[]::new));
         }
+        headers.forEach(request::setHeader);
         try {
             client.session = jetty.connect(client, request).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -237,7 +244,12 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
 
     /** Waits for the WebSocket to close and returns the close code. */
     public int awaitWebSocketClose() throws Exception {
-        return closeCode.get(WAIT.toSeconds(), TimeUnit.SECONDS)[0];
+        return awaitWebSocketClose(WAIT);
+    }
+
+    /** Waits at most {@code wait} for the WebSocket to close; a TimeoutException says it stayed open that long. */
+    public int awaitWebSocketClose(Duration wait) throws Exception {
+        return closeCode.get(wait.toMillis(), TimeUnit.MILLISECONDS)[0];
     }
 
     public String webSocketCloseReason() {

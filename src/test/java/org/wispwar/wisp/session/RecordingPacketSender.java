@@ -85,6 +85,11 @@ final class RecordingPacketSender implements PacketSender {
         connectionCloses.add(code + " " + reason);
     }
 
+    /** Discards CONTINUE packets already recorded (for tests that only care about bytes, not credit). */
+    void drainContinues() {
+        packets.removeIf(p -> p instanceof org.wispwar.wisp.protocol.Continue);
+    }
+
     /** Waits (bounded) for the session to close the WebSocket with exactly this code and reason, and consumes it. */
     void assertConnectionClosed(int code, String reason) {
         String expected = code + " " + reason;

@@ -29,10 +29,20 @@ final class SessionHarness {
 
     /** A v2 session when {@code v2} is not null. */
     SessionHarness(WispConfig config, HostResolver resolver, boolean allowPrivateAddresses, V2Settings v2) {
+        this(config, resolver, allowPrivateAddresses, v2, false);
+    }
+
+    /** With {@code limited}, the session gets the config's limits as a connection from 192.0.2.1 would. */
+    SessionHarness(WispConfig config, HostResolver resolver, boolean allowPrivateAddresses, V2Settings v2,
+            boolean limited) {
         this.config = config;
         TcpDialer dialer = new TcpDialer(resolver, DestinationPolicy.of(allowPrivateAddresses), config.connectTimeout(),
                 config.tcpNoDelay());
-        this.session = new WispSession("t", config, sender, dialer, metrics, v2);
+        ConnectionLimits limits = limited
+                ? ((ClientLimits.Admitted) new ClientLimits(config.limits(), System::nanoTime, metrics)
+                        .admit("192.0.2.1")).limits()
+                : null;
+        this.session = new WispSession("t", config, sender, dialer, metrics, v2, limits);
     }
 
     /** A config with every value a test cares about; the rest as the defaults. */

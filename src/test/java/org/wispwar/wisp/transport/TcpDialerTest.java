@@ -205,4 +205,15 @@ class TcpDialerTest {
             assertEquals(1, attempts.get(), "connect attempts");
         }
     }
+
+    /** The SSRF list of the issue, each name resolving to one refused address: no socket is ever created. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"127.0.0.1", "::1", "::ffff:127.0.0.1", "::ffff:7f00:1",
+            "10.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.169.254", "fc00::1", "fe80::1", "100.64.0.1", "0.0.0.0"})
+    void namesResolvingToInternalAddressesAreRefusedWithoutDialing(String address) {
+        TcpDialer dialer = new TcpDialer(host -> List.of(InetAddress.getByName(address)), DestinationPolicy.of(false),
+                TIMEOUT, true);
+        assertThrows(DestinationBlockedException.class, () -> dialer.connect("innocent.example", 80, dialed::add));
+        assertEquals(List.of(), dialed, "no socket was created for " + address);
+    }
 }
