@@ -2,8 +2,11 @@ package org.wispwar.wisp.endpoint;
 
 import jakarta.enterprise.inject.spi.CDI;
 import jakarta.websocket.Extension;
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builds endpoints with the CDI-managed {@link WispRegistry} (plain {@code @Inject} into a {@code @ServerEndpoint} is
@@ -14,12 +17,44 @@ import java.util.List;
 public final class EndpointConfigurator extends ServerEndpointConfig.Configurator {
     private volatile WispRegistry registry;
 
-    @Override
-    public <T> T getEndpointInstance(Class<T> type) throws InstantiationException {
+    /** The user property holding the client's address (see {@link ClientAddressListener}, {@code ClientIp}). */
+    static final String CLIENT_IP = "org.wispwar.wisp.clientIp";
+
+    private WispRegistry registry() {
         WispRegistry r = registry;
         if (r == null) {
             registry = r = CDI.current().select(WispRegistry.class).get();   // a client proxy: nothing to destroy
         }
+        return r;
+    }
+
+    /**
+     * Records who the client is in this connection's user properties: the peer address, or what a trusted proxy's
+     * forwarding headers say.
+     */
+    @Override
+    public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse response) {
+        super.modifyHandshake(sec, request, response);
+        Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        headers.putAll(request.getHeaders());
+        List<String> realIp = headers.get("X-Real-IP");
+        sec.getUserProperties().put(CLIENT_IP, registry().clientIp(ClientAddressListener.PEER.get(),
+                headers.get("X-Forwarded-For"), realIp == null || realIp.isEmpty() ? null : realIp.get(0)));
+    }
+
+    /**
+     * Fails closed: with access control configured, a handshake that {@link AccessFilter} did not approve on this
+     * thread gets 403 (on Jetty and Tomcat alike), in case a container ever ran its upgrade before our filter. The
+     * Origin itself is checked in the filter, which also answers 401.
+     */
+    @Override
+    public boolean checkOrigin(String originHeaderValue) {
+        return !registry().config().access().enabled() || AccessFilter.APPROVED.get() != null;
+    }
+
+    @Override
+    public <T> T getEndpointInstance(Class<T> type) throws InstantiationException {
+        WispRegistry r = registry();
         if (type == WispEndpoint.class) {
             return type.cast(new WispEndpoint(r));
         }

@@ -74,6 +74,28 @@ final class JakartaPacketSender implements PacketSender {
         }
     }
 
+    /** A keepalive ping, skipped when a send holds the lock (a busy connection needs none). */
+    @Override
+    public boolean ping() {
+        if (!sendLock.tryLock()) {
+            return false;
+        }
+        try {
+            if (!ws.isOpen()) {
+                return false;
+            }
+            ws.getAsyncRemote().sendPing(PING_PAYLOAD.duplicate());
+            return true;
+        } catch (IOException | IllegalStateException | IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] ping failed: {1}", ws.getId(), e.toString());
+            return false;
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private static final ByteBuffer PING_PAYLOAD = ByteBuffer.wrap(new byte[] {'w', 'i', 's', 'p'}).asReadOnlyBuffer();
+
     private IOException timedOut() {
         LOG.log(System.Logger.Level.DEBUG, "[{0}] send timed out; closing the WebSocket", ws.getId());
         closeConnection(CloseReason.CloseCodes.GOING_AWAY.getCode(), "send timed out");

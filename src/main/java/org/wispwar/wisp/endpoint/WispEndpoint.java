@@ -5,12 +5,15 @@ import jakarta.websocket.OnClose;
 import jakarta.websocket.OnError;
 import jakarta.websocket.OnMessage;
 import jakarta.websocket.OnOpen;
+import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.wispwar.wisp.config.WispConfig;
 import org.wispwar.wisp.protocol.WispProtocolException;
+import org.wispwar.wisp.session.ClientLimits;
+import org.wispwar.wisp.session.ConnectionLimits;
 import org.wispwar.wisp.session.WispSession;
 
 /**
@@ -23,6 +26,8 @@ import org.wispwar.wisp.session.WispSession;
 public final class WispEndpoint {
     private static final System.Logger LOG = System.getLogger(WispEndpoint.class.getName());
     static final String TEXT_REFUSED = "text frames are not part of the Wisp protocol";
+    /** RFC 6455 registry: "Try Again Later", for connections refused by a per-IP limit. */
+    static final int TRY_AGAIN_LATER = 1013;
 
     private final WispRegistry registry;
     private volatile WispSession wisp;
@@ -41,9 +46,18 @@ public final class WispEndpoint {
         ws.setMaxBinaryMessageBufferSize(config.maxMessageSize());
         ws.setMaxTextMessageBufferSize(1024);
         ws.setMaxIdleTimeout(config.idleTimeout().toMillis());
+        Object ip = ws.getUserProperties().get(EndpointConfigurator.CLIENT_IP);
+        ClientLimits.Admission admission = registry.admit(ip == null ? "unknown" : ip.toString());
+        if (admission instanceof ClientLimits.Refused r) {
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] connection from {1} refused: {2}", ws.getId(), ip, r.limit());
+            JakartaPacketSender.close(ws, TRY_AGAIN_LATER, r.reason());
+            return;
+        }
+        ConnectionLimits limits = ((ClientLimits.Admitted) admission).limits();
         JakartaPacketSender sender = new JakartaPacketSender(ws, config.sendTimeout());
         String subprotocol = ws.getNegotiatedSubprotocol();
-        WispSession session = registry.open(sender, subprotocol != null && !subprotocol.isEmpty());
+        WispSession session = registry.open(sender, subprotocol != null && !subprotocol.isEmpty(), limits);
+        LOG.log(System.Logger.Level.DEBUG, "[{0}] Wisp connection from {1}", session.id(), ip);
         wisp = session;
         try {
             session.start();
@@ -66,6 +80,15 @@ public final class WispEndpoint {
             LOG.log(System.Logger.Level.DEBUG, "[{0}] protocol error: {1}", session.id(), e.getMessage());
             end();
             JakartaPacketSender.close(ws, CloseReason.CloseCodes.PROTOCOL_ERROR.getCode(), e.getMessage());
+        }
+    }
+
+    /** Any pong answers the keepalive pings. */
+    @OnMessage
+    public void onPong(PongMessage pong) {
+        WispSession session = wisp;
+        if (session != null) {
+            session.pongReceived();
         }
     }
 

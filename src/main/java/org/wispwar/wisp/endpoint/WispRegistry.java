@@ -9,22 +9,35 @@ import jakarta.servlet.ServletContext;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import javax.management.StandardMBean;
+import org.wispwar.wisp.config.LimitsConfig;
+import org.wispwar.wisp.config.PolicyConfig;
 import org.wispwar.wisp.config.WispConfig;
 import org.wispwar.wisp.config.WispConfigProducer;
 import org.wispwar.wisp.auth.AuthorizedKeys;
 import org.wispwar.wisp.auth.PasswordStore;
+import org.wispwar.wisp.session.ClientIp;
+import org.wispwar.wisp.session.ClientLimits;
+import org.wispwar.wisp.session.ConnectionLimits;
 import org.wispwar.wisp.session.PacketSender;
 import org.wispwar.wisp.session.V2Settings;
 import org.wispwar.wisp.session.WispMetrics;
 import org.wispwar.wisp.session.WispSession;
 import org.wispwar.wisp.session.WsproxyBridge;
 import org.wispwar.wisp.session.WsproxyTarget;
+import org.wispwar.wisp.transport.CachingResolver;
 import org.wispwar.wisp.transport.DestinationPolicy;
 import org.wispwar.wisp.transport.HostResolver;
 import org.wispwar.wisp.transport.TcpDialer;
@@ -47,6 +60,9 @@ public class WispRegistry {
     private final WispMetrics metrics = new WispMetrics();
     private volatile WispConfig config;
     private volatile TcpDialer dialer;
+    private volatile CachingResolver resolver;
+    private volatile ClientLimits clientLimits;
+    private volatile ScheduledExecutorService housekeeping;
     /** For wsproxy routes: the operator chose the backend, so every address class is allowed (README, wsproxy mode). */
     private volatile TcpDialer routeDialer;
     /** Null when wisp.version is 1. */
@@ -59,16 +75,81 @@ public class WispRegistry {
      */
     void onStart(@Observes @Initialized(ApplicationScoped.class) ServletContext context) {
         WispConfig c = configs.load(context);
-        dialer = new TcpDialer(HostResolver.JDK, DestinationPolicy.of(c.allowPrivateAddresses()), c.connectTimeout(),
+        PolicyConfig p = c.policy();
+        resolver = new CachingResolver(HostResolver.JDK, p.dnsTimeout(), p.dnsCacheTtl(), p.dnsNegativeCacheTtl(),
+                p.dnsPreference(), System::nanoTime, DNS_CACHE_ENTRIES);
+        dialer = new TcpDialer(resolver, DestinationPolicy.of(c.allowPrivateAddresses(), p), c.connectTimeout(),
                 c.tcpNoDelay());
-        routeDialer = new TcpDialer(HostResolver.JDK, DestinationPolicy.of(true), c.connectTimeout(), c.tcpNoDelay());
+        routeDialer = new TcpDialer(resolver, DestinationPolicy.of(true), c.connectTimeout(), c.tcpNoDelay());
         v2 = c.version() >= 2 ? v2Settings(c) : null;
+        clientLimits = new ClientLimits(c.limits(), System::nanoTime, metrics);
         config = c;
         registerMBean(context.getContextPath());
+        startHousekeeping(c.limits());
+    }
+
+    /** Names the DNS cache holds at most. */
+    static final int DNS_CACHE_ENTRIES = 10_000;
+    /** How often idle TCP streams are looked for, at most (a quarter of the idle timeout, at least every second). */
+    private static final Duration IDLE_SWEEP = Duration.ofSeconds(1);
+    /** How often per-IP state of clients that went away is forgotten. */
+    private static final Duration CLIENT_SWEEP = Duration.ofSeconds(30);
+
+    /**
+     * One virtual thread for the deployment's timers: WebSocket pings (and closing connections whose previous ping got
+     * no pong), TCP idle timeouts, and forgetting idle client IPs.
+     */
+    private void startHousekeeping(LimitsConfig limits) {
+        housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("wisp-housekeeping").factory());
+        if (!limits.pingInterval().isZero()) {
+            long every = limits.pingInterval().toMillis();
+            housekeeping.scheduleWithFixedDelay(this::pingAll, every, every, TimeUnit.MILLISECONDS);
+        }
+        if (!limits.tcpIdleTimeout().isZero()) {
+            long every = Math.max(IDLE_SWEEP.toMillis(), Math.min(limits.tcpIdleTimeout().toMillis() / 4, 10_000));
+            long idle = limits.tcpIdleTimeout().toNanos();
+            housekeeping.scheduleWithFixedDelay(() -> {
+                long now = System.nanoTime();
+                sessions.keySet().forEach(s -> s.closeIdleStreams(now, idle));
+            }, every, every, TimeUnit.MILLISECONDS);
+        }
+        long sweep = CLIENT_SWEEP.toMillis();
+        housekeeping.scheduleWithFixedDelay(clientLimits::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    private void pingAll() {
+        long now = System.nanoTime();
+        long interval = config.limits().pingInterval().toNanos();
+        for (Map.Entry<WispSession, PacketSender> e : sessions.entrySet()) {
+            WispSession s = e.getKey();
+            if (s.pingUnanswered(now, interval)) {
+                LOG.log(System.Logger.Level.DEBUG, "[{0}] no pong for a whole ping interval; closing", s.id());
+                e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),
+                        "no pong to the last ping");
+                close(s);
+            } else {
+                s.ping(now, e.getValue()::ping);
+            }
+        }
+    }
+
+    /** The client behind a connection: the peer, or what a trusted proxy says (see {@link ClientIp}). */
+    String clientIp(String peer, java.util.List<String> forwardedFor, String realIp) {
+        return ClientIp.resolve(peer, forwardedFor, realIp, config.policy().trustedProxies());
+    }
+
+    /** A new WebSocket from {@code ip}, within the per-IP caps or refused. */
+    ClientLimits.Admission admit(String ip) {
+        return clientLimits.admit(ip);
     }
 
     WispConfig config() {
         return config;
+    }
+
+    /** The deployment's counters, for the statistics endpoint (the MBean holds the same object). */
+    WispMetrics metrics() {
+        return metrics;
     }
 
     /** Loads the auth files once; a malformed one fails the deployment with the param's name. */
@@ -97,10 +178,10 @@ public class WispRegistry {
      * A Wisp connection: v2 when the server allows it and the client offered a subprotocol (the draft-6 signal),
      * otherwise v1.
      */
-    WispSession open(PacketSender sender, boolean clientOfferedSubprotocol) {
+    WispSession open(PacketSender sender, boolean clientOfferedSubprotocol, ConnectionLimits limits) {
         String id = Long.toString(ids.incrementAndGet(), 36);
         V2Settings settings = clientOfferedSubprotocol ? v2 : null;
-        WispSession session = new WispSession(id, config, sender, dialer, metrics, settings);
+        WispSession session = new WispSession(id, config, sender, dialer, metrics, settings, limits);
         sessions.put(session, sender);
         return session;
     }
@@ -123,17 +204,90 @@ public class WispRegistry {
 
     @PreDestroy
     void shutdown() {
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        if (resolver != null) {
+            resolver.close();
+        }
+        List<WsproxyBridge> bridges = List.copyOf(wsproxies.keySet());
         for (Map.Entry<WsproxyBridge, PacketSender> e : wsproxies.entrySet()) {
+            // The close frame before shutdown(), which interrupts the bridge's threads: on Tomcat, interrupting a
+            // thread inside a WebSocket write breaks the connection, and the client would see 1006 instead of 1001.
+            e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),
+                    "server shutting down");
             e.getKey().shutdown();
-            e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),
-                    "server shutting down");
         }
-        for (Map.Entry<WispSession, PacketSender> e : sessions.entrySet()) {
-            close(e.getKey());
-            e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),
-                    "server shutting down");
-        }
+        long deadline = System.nanoTime() + UNDEPLOY_GRACE.toNanos();
+        List<WispSession> ended = closeSessionsGracefully(deadline);
+        awaitThreads(ended, bridges, deadline);
         unregisterMBean();
+    }
+
+    /** How long undeploy waits, at most, for the CLOSEs to go out and every stream thread to end. */
+    static final Duration UNDEPLOY_GRACE = Duration.ofSeconds(5);
+
+    /**
+     * Undeploy: every stream gets CLOSE 0x02, then its WebSocket closes with 1001. Sessions go in parallel, one virtual
+     * thread each, because a send to a slow client blocks; whatever is not done by the deadline is released without
+     * sending. Returns the sessions that were live.
+     */
+    private List<WispSession> closeSessionsGracefully(long deadline) {
+        List<WispSession> live = new ArrayList<>();
+        List<Thread> closers = new ArrayList<>();
+        for (Map.Entry<WispSession, PacketSender> e : sessions.entrySet()) {
+            WispSession s = e.getKey();
+            live.add(s);
+            closers.add(Thread.ofVirtual().name("wisp-" + s.id() + "-undeploy").start(() -> {
+                s.closeAllStreams(org.wispwar.wisp.protocol.CloseReason.VOLUNTARY);
+                // the close frame before close(s), whose shutdown interrupts the session's threads (see above)
+                e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),
+                        "server shutting down");
+                close(s);
+            }));
+        }
+        if (!live.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "Wisp undeploy: closing {0} connections", live.size());
+        }
+        for (Thread t : closers) {
+            if (!joinUntil(t, deadline)) {
+                t.interrupt();   // a client that does not read: give up on its CLOSEs
+            }
+        }
+        for (Map.Entry<WispSession, PacketSender> e : sessions.entrySet()) {   // left over, or opened meanwhile
+            e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),
+                    "server shutting down");
+            close(e.getKey());
+        }
+        return live;
+    }
+
+    /** Waits until every stream thread has ended, so none outlives the application's class loader. */
+    private static void awaitThreads(List<WispSession> ended, List<WsproxyBridge> bridges, long deadline) {
+        int running = 0;
+        try {
+            for (WispSession s : ended) {
+                running += s.awaitThreads(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS) ? 0 : 1;
+            }
+            for (WsproxyBridge b : bridges) {
+                running += b.awaitThreads(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS) ? 0 : 1;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (running > 0) {
+            LOG.log(System.Logger.Level.WARNING, "Wisp undeploy: threads of {0} connections still running after {1}",
+                    running, UNDEPLOY_GRACE);
+        }
+    }
+
+    private static boolean joinUntil(Thread t, long deadline) {
+        try {
+            return t.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void registerMBean(String contextPath) {
@@ -141,9 +295,14 @@ public class WispRegistry {
             String path = contextPath.isEmpty() ? "/" : contextPath;
             mbeanName = new ObjectName("org.wispwar.wisp:type=Wisp,context=" + ObjectName.quote(path));
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-            if (!server.isRegistered(mbeanName)) {
-                server.registerMBean(new WispStats(metrics), mbeanName);
+            if (server.isRegistered(mbeanName)) {
+                // another deployment at the same path (another virtual host), or one that never undeployed
+                LOG.log(System.Logger.Level.WARNING, "Wisp statistics MBean " + mbeanName + " is taken; not registered");
+                mbeanName = null;
+                return;
             }
+            // an MXBean, so the per-type and per-reason maps are open types any JMX console shows
+            server.registerMBean(new StandardMBean(new WispStats(metrics), WispStatsMBean.class, true), mbeanName);
         } catch (JMException e) {
             LOG.log(System.Logger.Level.WARNING, "Wisp statistics MBean not registered: " + e);
             mbeanName = null;

@@ -1,8 +1,11 @@
 package org.wispwar.wisp.endpoint;
 
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import org.wispwar.wisp.session.WispMetrics;
 
-/** Standard MBean over {@link WispMetrics}. Thread-safe (reads atomics). */
+/** The MXBean over {@link WispMetrics}. Thread-safe (reads atomics). */
 public final class WispStats implements WispStatsMBean {
     private final WispMetrics metrics;
 
@@ -48,5 +51,32 @@ public final class WispStats implements WispStatsMBean {
     @Override
     public long getUdpDatagramsDropped() {
         return metrics.udpDatagramsDropped();
+    }
+
+    @Override
+    public Map<String, Long> getStreamsByType() {
+        return byTypeName(metrics.streamsByType());
+    }
+
+    @Override
+    public Map<String, Long> getStreamsOpenedByType() {
+        return byTypeName(metrics.streamsOpenedByType());
+    }
+
+    @Override
+    public Map<String, Long> getClosesByReason() {
+        return metrics.closesByReason();
+    }
+
+    @Override
+    public Map<String, Long> getLimitsTripped() {
+        return metrics.limitsTripped();
+    }
+
+    /** Type names as shown in JMX and JSON: tcp, udp, wsproxy, other. */
+    static Map<String, Long> byTypeName(Map<WispMetrics.StreamKind, Long> byKind) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        byKind.forEach((k, v) -> out.put(k.name().toLowerCase(Locale.ROOT), v));
+        return out;
     }
 }

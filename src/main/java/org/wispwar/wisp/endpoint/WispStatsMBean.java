@@ -1,6 +1,12 @@
 package org.wispwar.wisp.endpoint;
 
-/** The JMX view of a deployment's live counters (see {@link org.wispwar.wisp.session.WispMetrics}). */
+import java.util.Map;
+
+/**
+ * The JMX view of a deployment's live counters (see {@link org.wispwar.wisp.session.WispMetrics}), registered as an
+ * MXBean so that the maps are open types (TabularData of key/value rows) any JMX console can show. The JSON statistics
+ * endpoint shows the same numbers under the same names.
+ */
 public interface WispStatsMBean {
     long getSessions();
 
@@ -17,4 +23,16 @@ public interface WispStatsMBean {
     long getBytesToClients();
 
     long getUdpDatagramsDropped();
+
+    /** Streams open now by type: tcp, udp, wsproxy, other (unknown CONNECT types, refused with 0x41). */
+    Map<String, Long> getStreamsByType();
+
+    /** Streams opened so far by type. */
+    Map<String, Long> getStreamsOpenedByType();
+
+    /** Streams ended so far by CLOSE reason name (refusals included, e.g. SERVER_STREAM_BLOCKED_ADDRESS). */
+    Map<String, Long> getClosesByReason();
+
+    /** Times each limit refused or throttled something, by param name. */
+    Map<String, Long> getLimitsTripped();
 }

@@ -11,6 +11,8 @@ import jakarta.websocket.server.ServerEndpoint;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.wispwar.wisp.config.WispConfig;
+import org.wispwar.wisp.session.ClientLimits;
+import org.wispwar.wisp.session.ConnectionLimits;
 import org.wispwar.wisp.session.WsproxyBridge;
 import org.wispwar.wisp.session.WsproxyClose;
 import org.wispwar.wisp.session.WsproxyException;
@@ -54,7 +56,17 @@ public final class WsproxyEndpoint {
             JakartaPacketSender.close(ws, close.code(), close.reason());
             return;
         }
+        Object ip = ws.getUserProperties().get(EndpointConfigurator.CLIENT_IP);
+        ClientLimits.Admission admission = registry.admit(ip == null ? "unknown" : ip.toString());
+        if (admission instanceof ClientLimits.Refused r) {   // the per-IP caps apply to wsproxy connections too
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] wsproxy connection from {1} refused: {2}", ws.getId(), ip,
+                    r.limit());
+            JakartaPacketSender.close(ws, WispEndpoint.TRY_AGAIN_LATER, r.reason());
+            return;
+        }
+        ConnectionLimits limits = ((ClientLimits.Admitted) admission).limits();
         WsproxyBridge b = registry.openWsproxy(new JakartaPacketSender(ws, config.sendTimeout()), target);
+        b.closed().thenRun(limits::release);
         bridge = b;
         b.start();
     }

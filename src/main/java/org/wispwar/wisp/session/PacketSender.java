@@ -19,6 +19,14 @@ public interface PacketSender {
         sendFrame(WispCodec.encode(packet));
     }
 
+    /**
+     * Sends a WebSocket ping unless a send is in progress (then the connection is busy and needs no keepalive). Returns
+     * whether a ping went out. Never blocks for long; never throws.
+     */
+    default boolean ping() {
+        return false;
+    }
+
     /** Closes the WebSocket with a close code (RFC 6455) and a short reason. Idempotent; never throws. */
     void closeConnection(int code, String reason);
 }

@@ -50,6 +50,8 @@ abstract sealed class QueuedStream implements StreamHandle permits TcpStream, Ud
     private boolean connected;
     final CountDownLatch closedLatch = new CountDownLatch(1);
     private volatile Closeable socket;
+    /** When a byte last moved either way (System.nanoTime), for the idle timeouts. */
+    private volatile long lastActivity = System.nanoTime();
 
     QueuedStream(WispSession session, Connect request, int queueCap) {
         this.session = session;
@@ -133,6 +135,16 @@ abstract sealed class QueuedStream implements StreamHandle permits TcpStream, Ud
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Something moved: the stream is not idle. */
+    final void touch() {
+        lastActivity = System.nanoTime();
+    }
+
+    /** Nanoseconds since a byte last moved. */
+    final long idleFor(long now) {
+        return now - lastActivity;
     }
 
     final int queued() {

@@ -7,6 +7,9 @@ import org.wispwar.wisp.protocol.CloseReason;
 interface StreamHandle {
     int id();
 
+    /** What the stream carries, for the per-type metrics. */
+    WispMetrics.StreamKind kind();
+
     /** Queues a DATA payload from the client; never blocks (called on the WebSocket's receive thread). */
     void acceptData(ByteBuffer payload);
 

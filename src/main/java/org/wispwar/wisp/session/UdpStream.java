@@ -30,6 +30,11 @@ final class UdpStream extends QueuedStream {
     }
 
     @Override
+    public WispMetrics.StreamKind kind() {
+        return WispMetrics.StreamKind.UDP;
+    }
+
+    @Override
     boolean queueFullLocked() {
         session.metrics().udpDatagramDropped();
         return false;
@@ -75,6 +80,7 @@ final class UdpStream extends QueuedStream {
                     b.duplicate().get(copy, 0, n);   // decoded payloads are read-only views: copy, at most 64 KiB
                     packet.setData(copy, 0, n);
                 }
+                session.throttleUp(n);
                 s.send(packet);
                 lastActivity = System.nanoTime();
             }
@@ -104,6 +110,7 @@ final class UdpStream extends QueuedStream {
                     continue;   // re-check: -up may have been active meanwhile
                 }
                 lastActivity = System.nanoTime();
+                session.throttleDown(packet.getLength());
                 frame.limit(WispCodec.HEADER_LENGTH + packet.getLength()).position(0);
                 try {
                     session.sendData(frame);

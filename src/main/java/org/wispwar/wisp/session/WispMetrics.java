@@ -24,6 +24,19 @@ public final class WispMetrics {
     /** Streams ended, by the CLOSE reason byte the server sent (or would have sent). */
     private final AtomicLongArray closesByReason = new AtomicLongArray(256);
     private final ConcurrentHashMap<String, LongAdder> limitsTripped = new ConcurrentHashMap<>();
+    /** Streams open now and opened so far, indexed by {@link StreamKind#ordinal()}. */
+    private final AtomicLongArray streamsByKind = new AtomicLongArray(StreamKind.values().length);
+    private final AtomicLongArray streamsOpenedByKind = new AtomicLongArray(StreamKind.values().length);
+
+    /** What a stream carries, for the per-type counters. */
+    public enum StreamKind {
+        TCP,
+        UDP,
+        /** A wsproxy connection: one raw TCP socket per WebSocket. */
+        WSPROXY,
+        /** A CONNECT with an unknown stream type (answered with CLOSE 0x41). */
+        OTHER
+    }
 
     void sessionOpened() {
         sessions.incrementAndGet();
@@ -33,13 +46,16 @@ public final class WispMetrics {
         sessions.decrementAndGet();
     }
 
-    void streamOpened() {
+    void streamOpened(StreamKind kind) {
         streams.incrementAndGet();
         streamsOpened.increment();
+        streamsByKind.incrementAndGet(kind.ordinal());
+        streamsOpenedByKind.incrementAndGet(kind.ordinal());
     }
 
-    void streamClosed() {
+    void streamClosed(StreamKind kind) {
         streams.decrementAndGet();
+        streamsByKind.decrementAndGet(kind.ordinal());
     }
 
     void threadStarted() {
@@ -125,6 +141,24 @@ public final class WispMetrics {
             if (n > 0) {
                 out.put(r.name(), n);
             }
+        }
+        return out;
+    }
+
+    /** Streams open now by type, every type listed: {TCP=2, UDP=0, WSPROXY=1, OTHER=0}. */
+    public Map<StreamKind, Long> streamsByType() {
+        return byKind(streamsByKind);
+    }
+
+    /** Streams opened so far by type, every type listed. */
+    public Map<StreamKind, Long> streamsOpenedByType() {
+        return byKind(streamsOpenedByKind);
+    }
+
+    private static Map<StreamKind, Long> byKind(AtomicLongArray counts) {
+        Map<StreamKind, Long> out = new java.util.EnumMap<>(StreamKind.class);
+        for (StreamKind k : StreamKind.values()) {
+            out.put(k, counts.get(k.ordinal()));
         }
         return out;
     }

@@ -53,6 +53,11 @@ public final class WispSession {
         OPEN
     }
 
+    /** Null: no limits (tests). */
+    private final ConnectionLimits limits;
+    /** When the oldest unanswered ping went out (System.nanoTime), or 0 when every ping was answered. */
+    private final java.util.concurrent.atomic.AtomicLong pingOutstandingSince = new java.util.concurrent.atomic.AtomicLong();
+
     /** Null for v1. */
     private final V2Handshake handshake;
     private final V2Settings v2;
@@ -70,6 +75,13 @@ public final class WispSession {
     /** A v2 session when {@code v2} is not null (the client offered a subprotocol and v2 is enabled), else v1. */
     public WispSession(String id, WispConfig config, PacketSender sender, TcpDialer dialer, WispMetrics metrics,
             V2Settings v2) {
+        this(id, config, sender, dialer, metrics, v2, null);
+    }
+
+    /** With the connection's rate limits and bandwidth caps ({@code limits} null: none). */
+    public WispSession(String id, WispConfig config, PacketSender sender, TcpDialer dialer, WispMetrics metrics,
+            V2Settings v2, ConnectionLimits limits) {
+        this.limits = limits;
         this.id = id;
         this.config = config;
         this.sender = sender;
@@ -212,6 +224,52 @@ public final class WispSession {
         }
     }
 
+    /**
+     * Sends a keepalive ping through {@code ping}, marked as outstanding <em>before</em> it goes out (on loopback the
+     * pong can arrive before the send returns). Only the oldest unanswered ping counts; a ping that was not sent (the
+     * connection was busy sending) is unmarked again.
+     */
+    public void ping(long now, java.util.function.BooleanSupplier ping) {
+        boolean marked = pingOutstandingSince.compareAndSet(0, now);
+        if (!ping.getAsBoolean() && marked) {
+            pingOutstandingSince.compareAndSet(now, 0);
+        }
+    }
+
+    /** The client answered (any pong answers every ping before it). */
+    public void pongReceived() {
+        pingOutstandingSince.set(0);
+    }
+
+    /** Whether a ping has gone unanswered for at least {@code interval} nanoseconds: the client is gone. */
+    public boolean pingUnanswered(long now, long interval) {
+        long since = pingOutstandingSince.get();
+        return since != 0 && now - since >= interval;
+    }
+
+    /** Closes, with CLOSE 0x47, every TCP stream that moved no byte either way for {@code idleNanos}. */
+    public void closeIdleStreams(long now, long idleNanos) {
+        for (StreamHandle s : streams.values()) {
+            if (s instanceof TcpStream t && t.idleFor(now) >= idleNanos) {
+                t.close(CloseReason.SERVER_STREAM_TIMED_OUT, true);
+            }
+        }
+    }
+
+    /** Bandwidth caps towards destinations: sleeps the calling stream thread as needed. */
+    void throttleUp(long bytes) throws java.io.InterruptedIOException {
+        if (limits != null) {
+            limits.throttleUp(bytes);
+        }
+    }
+
+    /** Bandwidth caps towards the client: sleeps the calling stream thread as needed. */
+    void throttleDown(long bytes) throws java.io.InterruptedIOException {
+        if (limits != null) {
+            limits.throttleDown(bytes);
+        }
+    }
+
     /** Whether UDP streams may be opened on this connection. */
     boolean udpAllowed() {
         return udpAllowed;
@@ -237,14 +295,18 @@ public final class WispSession {
             existing.close(CloseReason.SERVER_STREAM_INVALID_INFO, true);
             return;
         }
-        if (streams.size() > config.maxStreamsPerConnection()) {
+        if (streams.size() > config.maxStreamsPerConnection() || (limits != null && !limits.allowNewStream())) {
             streams.remove(streamId, stream);
+            if (streams.size() >= config.maxStreamsPerConnection()) {
+                metrics.limitTripped(WispConfig.MAX_STREAMS_PER_CONNECTION);
+            }
             LOG.log(System.Logger.Level.DEBUG, "[{0}] stream {1} refused: {2} streams open", id, unsigned(streamId),
                     config.maxStreamsPerConnection());
+            metrics.streamEnded(CloseReason.SERVER_STREAM_THROTTLED);   // a refusal counts with the closes
             notifyClose(streamId, CloseReason.SERVER_STREAM_THROTTLED);
             return;
         }
-        metrics.streamOpened();
+        metrics.streamOpened(stream.kind());
         if (!spawn(stream.threadName("up"), stream::run)) {
             stream.close(CloseReason.UNKNOWN, false);
         }
@@ -258,6 +320,11 @@ public final class WispSession {
             return;
         }
         metrics.fromClient(d.payload().remaining());
+        if (limits != null && !limits.allowPacket()) {
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] stream {1}: over the packet rate limit", id, unsigned(d.streamId()));
+            stream.close(CloseReason.SERVER_STREAM_THROTTLED, true);
+            return;
+        }
         stream.acceptData(d.payload());
     }
 
@@ -265,6 +332,18 @@ public final class WispSession {
         StreamHandle stream = streams.get(c.streamId());
         if (stream != null) {
             stream.close(c.reason(), false);
+        }
+    }
+
+    /**
+     * For undeploy and server stop: ends every open stream with {@code reason} and tells the client, one CLOSE per
+     * stream. On a virtual thread the CLOSEs are sent by the calling thread (each bounded by the send timeout), so they
+     * are on the wire when this returns and the caller can close the WebSocket after them; call {@link #shutdown()}
+     * next, which also releases any stream opened meanwhile.
+     */
+    public void closeAllStreams(CloseReason reason) {
+        for (StreamHandle s : streams.values()) {
+            s.close(reason, true);
         }
     }
 
@@ -280,6 +359,9 @@ public final class WispSession {
             s.close(CloseReason.UNKNOWN, false);
         }
         threads.shutdownNow();
+        if (limits != null) {
+            limits.release();
+        }
         metrics.sessionClosed();
         LOG.log(System.Logger.Level.DEBUG, "[{0}] session ended", id);
     }
@@ -309,7 +391,7 @@ public final class WispSession {
 
     void removeStream(int streamId, StreamHandle stream) {
         if (streams.remove(streamId, stream)) {
-            metrics.streamClosed();
+            metrics.streamClosed(stream.kind());
         }
     }
 

@@ -96,7 +96,7 @@ public final class WsproxyBridge {
         this.waitNanos = config.sendTimeout().toNanos();
         this.threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("wsproxy-" + id + "-", 0).factory());
         metrics.sessionOpened();
-        metrics.streamOpened();
+        metrics.streamOpened(WispMetrics.StreamKind.WSPROXY);
     }
 
     public String id() {
@@ -360,7 +360,7 @@ public final class WsproxyBridge {
         if (wasConnected) {
             metrics.socketClosed();
         }
-        metrics.streamClosed();
+        metrics.streamClosed(WispMetrics.StreamKind.WSPROXY);
         metrics.sessionClosed();
         threads.shutdown();   // no new threads; the running ones end on their own now that the socket is closed
         LOG.log(System.Logger.Level.DEBUG, "[{0}] wsproxy to {1} closed: {2}", id, target,

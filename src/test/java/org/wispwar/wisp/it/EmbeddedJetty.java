@@ -2,10 +2,8 @@ package org.wispwar.wisp.it;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.management.ObjectName;
 import org.eclipse.jetty.ee11.webapp.WebAppContext;
@@ -18,12 +16,11 @@ import org.eclipse.jetty.server.handler.ContextHandlerCollection;
  * at one or more context paths, each with its own context params, set the way an operator would without rebuilding
  * the WAR: a Jetty override descriptor.
  */
-public final class EmbeddedJetty implements AutoCloseable {
-    public static final Path WAR = Path.of("target", "wisp");
-
+public final class EmbeddedJetty implements WarContainer {
     private final Server server;
     private final ServerConnector connector;
-    private final Map<String, WebAppContext> contexts = new LinkedHashMap<>();
+    private final ContextHandlerCollection handlers = new ContextHandlerCollection();
+    private final Map<String, WebAppContext> contexts = new java.util.concurrent.ConcurrentHashMap<>();
 
     private EmbeddedJetty(Map<String, Map<String, String>> contextParams) throws Exception {
         if (!Files.isDirectory(WAR.resolve("WEB-INF"))) {
@@ -34,20 +31,86 @@ public final class EmbeddedJetty implements AutoCloseable {
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
-        ContextHandlerCollection handlers = new ContextHandlerCollection();
         for (Map.Entry<String, Map<String, String>> e : contextParams.entrySet()) {
-            WebAppContext ctx = new WebAppContext();
-            ctx.setContextPath(e.getKey());
-            ctx.setWar(WAR.toString());
-            ctx.setThrowUnavailableOnStartupException(false);
-            if (!e.getValue().isEmpty()) {
-                ctx.addOverrideDescriptor(overrideDescriptor(e.getValue()).toString());
-            }
-            handlers.addHandler(ctx);
-            contexts.put(e.getKey(), ctx);
+            handlers.addHandler(warContext(e.getKey(), e.getValue()));
         }
         server.setHandler(handlers);
         server.start();
+    }
+
+    private WebAppContext warContext(String path, Map<String, String> params) throws IOException {
+        WebAppContext ctx = webappContext(path, WAR);
+        if (!params.isEmpty()) {
+            ctx.addOverrideDescriptor(overrideDescriptor(params).toString());
+        }
+        return ctx;
+    }
+
+    private WebAppContext webappContext(String path, Path dir) {
+        WebAppContext ctx = new WebAppContext();
+        ctx.setContextPath(path);
+        ctx.setWar(dir.toString());
+        ctx.setThrowUnavailableOnStartupException(false);
+        contexts.put(path, ctx);
+        return ctx;
+    }
+
+    @Override
+    public String name() {
+        return "Jetty " + Server.getVersion() + " (ee11)";
+    }
+
+    @Override
+    public boolean isAvailable(String path) {
+        return contexts.get(path).isAvailable();
+    }
+
+    @Override
+    public Throwable startupFailure(String path) {
+        return contexts.get(path).getUnavailableException();
+    }
+
+    @Override
+    public void deploy(String path, Map<String, String> params) throws Exception {
+        start(warContext(path, params));
+    }
+
+    @Override
+    public void deployWithoutWebSocket(String path) throws Exception {
+        WebAppContext ctx = warContext(path, Map.of());
+        // Jetty's own switch for skipping container initializers: here the Jakarta WebSocket one
+        ctx.setAttribute("org.eclipse.jetty.containerInitializerExclusionPattern",
+                "org\\.eclipse\\.jetty\\.ee11\\.websocket\\..*");
+        start(ctx);
+    }
+
+    @Override
+    public void deployWebapp(String path, Path dir) throws Exception {
+        start(webappContext(path, dir));
+    }
+
+    private void start(WebAppContext ctx) throws Exception {
+        handlers.addHandler(ctx);
+        if (!ctx.isStarted()) {
+            ctx.start();
+        }
+    }
+
+    @Override
+    public void undeploy(String path) throws Exception {
+        WebAppContext ctx = contexts.remove(path);
+        ctx.stop();
+        handlers.removeHandler(ctx);
+    }
+
+    @Override
+    public ClassLoader classLoader(String path) {
+        return contexts.get(path).getClassLoader();
+    }
+
+    @Override
+    public long sessionsCreated(String path) {
+        return contexts.get(path).getSessionHandler().getSessionsCreated();
     }
 
     /** Starts Jetty with one webapp per entry: context path → context params. */
@@ -59,17 +122,9 @@ public final class EmbeddedJetty implements AutoCloseable {
         return contexts.get(path);
     }
 
+    @Override
     public int port() {
         return connector.getLocalPort();
-    }
-
-    /** The Wisp endpoint of a context: {@code ws://127.0.0.1:port/<path>/} (trailing slash). */
-    public URI wispUri(String path) {
-        return URI.create("ws://127.0.0.1:" + port() + path + "/");
-    }
-
-    public URI httpUri(String path) {
-        return URI.create("http://127.0.0.1:" + port() + path + "/");
     }
 
     /** A live counter from the deployment's MBean: Sessions, Streams, Threads, Sockets, StreamsOpened. */

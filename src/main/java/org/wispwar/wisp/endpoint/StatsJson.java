@@ -1,0 +1,70 @@
+package org.wispwar.wisp.endpoint;
+
+import java.util.Locale;
+import java.util.Map;
+import org.wispwar.wisp.session.WispMetrics;
+
+/**
+ * The statistics as one JSON object, with the MBean's attribute names in lower camel case, so the endpoint and JMX show
+ * the same numbers under the same names:
+ * <pre>{"sessions":1,"streams":2,"threads":4,"sockets":2,"streamsOpened":9,
+ *  "streamsByType":{"tcp":1,"udp":1,"wsproxy":0,"other":0},"streamsOpenedByType":{...},
+ *  "bytesFromClients":123,"bytesToClients":456,"udpDatagramsDropped":0,
+ *  "closesByReason":{"VOLUNTARY":5,"SERVER_STREAM_BLOCKED_ADDRESS":2},"limitsTripped":{"wisp.maxStreamsPerConnection":1}}</pre>
+ * Counters only: nothing here names a destination, a client or a setting's value. Stateless; thread-safe.
+ */
+final class StatsJson {
+    private StatsJson() {
+    }
+
+    static String render(WispMetrics m) {
+        StringBuilder json = new StringBuilder(512).append('{');
+        field(json, "sessions", m.sessions());
+        field(json, "streams", m.streams());
+        field(json, "threads", m.threads());
+        field(json, "sockets", m.sockets());
+        field(json, "streamsOpened", m.streamsOpened());
+        object(json, "streamsByType", WispStats.byTypeName(m.streamsByType()));
+        object(json, "streamsOpenedByType", WispStats.byTypeName(m.streamsOpenedByType()));
+        field(json, "bytesFromClients", m.bytesFromClients());
+        field(json, "bytesToClients", m.bytesToClients());
+        field(json, "udpDatagramsDropped", m.udpDatagramsDropped());
+        object(json, "closesByReason", m.closesByReason());
+        object(json, "limitsTripped", m.limitsTripped());
+        json.setLength(json.length() - 1);   // the last comma
+        return json.append('}').toString();
+    }
+
+    private static void field(StringBuilder json, String name, long value) {
+        string(json, name).append(':').append(value).append(',');
+    }
+
+    private static void object(StringBuilder json, String name, Map<String, Long> values) {
+        string(json, name).append(":{");
+        values.forEach((k, v) -> string(json, k).append(':').append(v).append(','));
+        if (!values.isEmpty()) {
+            json.setLength(json.length() - 1);
+        }
+        json.append("},");
+    }
+
+    /** A JSON string literal (RFC 8259 §7): quote, backslash and control characters escaped. */
+    static StringBuilder string(StringBuilder json, String s) {
+        json.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> json.append("\\\"");
+                case '\\' -> json.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        json.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        json.append(c);
+                    }
+                }
+            }
+        }
+        return json.append('"');
+    }
+}

@@ -1,0 +1,434 @@
+package org.wispwar.wisp.smoke;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.wispwar.wisp.protocol.Close;
+import org.wispwar.wisp.protocol.CloseReason;
+import org.wispwar.wisp.protocol.Connect;
+import org.wispwar.wisp.protocol.Continue;
+import org.wispwar.wisp.protocol.Data;
+import org.wispwar.wisp.protocol.Role;
+import org.wispwar.wisp.protocol.StreamType;
+import org.wispwar.wisp.protocol.WispCodec;
+import org.wispwar.wisp.protocol.WispPacket;
+
+/**
+ * The smoke test of the standalone distributions from Maven Central, as a user installs them: the built
+ * {@code wisp.war} dropped into Tomcat's {@code webapps/} (beside Tomcat's own ROOT webapp) and into a Jetty base with
+ * and without the {@code ee11-cdi} module. For each container it
+ * <ol>
+ *   <li>configures the WAR the container's way, without touching it: Tomcat {@code conf/Catalina/localhost/wisp.xml}
+ *       with {@code <Parameter override="false">}, Jetty a context XML with an override descriptor; the stats token
+ *       comes from an environment variable ({@code env:WISP_STATS_TOKEN});</li>
+ *   <li>starts the container on 127.0.0.1 with this JVM's JDK (the build's 21+ toolchain), waits for {@code /wisp/};</li>
+ *   <li>drives one Wisp round trip and one wsproxy round trip against an echo server in this JVM, checks
+ *       {@code /wisp/stats} (401 without the token, JSON with it) and, on Tomcat, that ROOT still answers;</li>
+ *   <li>ends the deployment while the Wisp stream is open (Tomcat: SIGTERM, which stops the webapps before the
+ *       connector; Jetty: a hot undeploy, removing the context XML, because Jetty's server stop closes its connectors
+ *       first): the stream must get CLOSE 0x02 and the WebSocket 1001; then the container must exit on SIGTERM;</li>
+ *   <li>fails on error lines in the container's log: failed deployments, leak warnings, class-version errors.</li>
+ * </ol>
+ * Every wait is bounded. Usage (the pom's {@code standalone-smoke} execution does this):
+ * {@code java -cp <test classpath> org.wispwar.wisp.smoke.StandaloneSmoke <work dir> <wisp.war> tomcat:<CATALINA_HOME>
+ * jetty:<JETTY_HOME> jetty-cdi:<JETTY_HOME>}.
+ */
+public final class StandaloneSmoke {
+    static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final String TOKEN = "smoke-token-" + Long.toHexString(System.nanoTime());
+    /** What a container's log must never say. */
+    static final List<String> BAD_LOG_LINES = List.of("SEVERE", ":ERROR:", "appears to have started a thread",
+            "memory leak", "UnsupportedClassVersionError", "Failed startup", "Unable to locate CDIProvider");
+
+    private final Path work;
+    private final Path war;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private StandaloneSmoke(Path work, Path war) {
+        this.work = work;
+        this.war = war;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3) {
+            throw new IllegalArgumentException("usage: StandaloneSmoke <work dir> <wisp.war> tomcat:<home>|jetty:<home>"
+                    + "|jetty-cdi:<home>...");
+        }
+        StandaloneSmoke smoke = new StandaloneSmoke(Path.of(args[0]).toAbsolutePath(), Path.of(args[1]).toAbsolutePath());
+        List<String> results = new ArrayList<>();
+        for (int i = 2; i < args.length; i++) {
+            String kind = args[i].substring(0, args[i].indexOf(':'));
+            Path home = Path.of(args[i].substring(kind.length() + 1)).toAbsolutePath();
+            long start = System.nanoTime();
+            switch (kind) {
+                case "tomcat" -> smoke.tomcat(home);
+                case "jetty" -> smoke.jetty(home, false);
+                case "jetty-cdi" -> smoke.jetty(home, true);
+                default -> throw new IllegalArgumentException("unknown container kind " + kind);
+            }
+            results.add(String.format("%s %s: ok in %d ms", kind, home.getFileName(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
+        }
+        results.forEach(r -> System.out.println("[standalone smoke] " + r));
+    }
+
+    // ------------------------------------------------------------------------------------------------ containers
+
+    private void tomcat(Path home) throws Exception {
+        Path base = fresh("tomcat-" + home.getFileName());
+        copyTree(home.resolve("conf"), base.resolve("conf"));
+        for (String dir : List.of("logs", "temp", "work", "webapps")) {
+            Files.createDirectories(base.resolve(dir));
+        }
+        copyTree(home.resolve("webapps/ROOT"), base.resolve("webapps/ROOT"));   // the webapp already there
+        Files.copy(war, base.resolve("webapps/wisp.war"));
+        int port = freePort();
+        Path serverXml = base.resolve("conf/server.xml");
+        String xml = Files.readString(serverXml);
+        String patched = xml.replace("<Server port=\"8005\"", "<Server port=\"-1\"")
+                .replace("<Connector port=\"8080\"", "<Connector address=\"127.0.0.1\" port=\"" + port + "\"");
+        check(!patched.contains("port=\"8005\"") && patched.contains("port=\"" + port + "\""),
+                "conf/server.xml of " + home + " has the expected shutdown port and connector");
+        Files.writeString(serverXml, patched);
+        Files.createDirectories(base.resolve("conf/Catalina/localhost"));
+        Files.writeString(base.resolve("conf/Catalina/localhost/wisp.xml"), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!-- Context params for /wisp, set the Tomcat way: override="false" lets them win over the WAR's web.xml -->
+                <Context>
+                  <Parameter name="wisp.allowPrivateAddresses" value="true" override="false"/>
+                  <Parameter name="wisp.stats.enabled" value="true" override="false"/>
+                  <Parameter name="wisp.stats.token" value="env:WISP_STATS_TOKEN" override="false"/>
+                </Context>
+                """);
+        for (Path script : List.of(home.resolve("bin/catalina.sh"), home.resolve("bin/setclasspath.sh"))) {
+            script.toFile().setExecutable(true);   // the zip from Maven Central keeps no file modes
+        }
+        ProcessBuilder pb = new ProcessBuilder("sh", home.resolve("bin/catalina.sh").toString(), "run")
+                .directory(base.toFile());
+        pb.environment().putAll(Map.of("CATALINA_HOME", home.toString(), "CATALINA_BASE", base.toString(),
+                "JAVA_HOME", javaHome(), "WISP_STATS_TOKEN", TOKEN));
+        pb.environment().remove("JAVA_OPTS");
+        pb.environment().remove("CATALINA_OPTS");
+        run(pb, base, port, true, server -> server.destroy());   // SIGTERM: Tomcat stops its webapps before its connector
+    }
+
+    private void jetty(Path home, boolean cdi) throws Exception {
+        Path base = fresh("jetty-" + (cdi ? "cdi-" : "") + home.getFileName());
+        String modules = "http,ee11-deploy,ee11-websocket-jakarta" + (cdi ? ",ee11-cdi" : "");
+        Process add = new ProcessBuilder(java(), "-jar", home.resolve("start.jar").toString(), "--add-modules=" + modules,
+                "jetty.home=" + home, "jetty.base=" + base).directory(base.toFile()).redirectErrorStream(true)
+                .redirectOutput(base.resolve("add-modules.log").toFile()).start();
+        check(add.waitFor(60, TimeUnit.SECONDS) && add.exitValue() == 0,
+                "--add-modules=" + modules + " succeeds: " + tail(base.resolve("add-modules.log")));
+        Files.createDirectories(base.resolve("wars"));
+        Files.createDirectories(base.resolve("etc"));
+        Files.copy(war, base.resolve("wars/wisp.war"));
+        Files.writeString(base.resolve("etc/wisp-override.xml"), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!-- Context params for /wisp, set the Jetty way: an override descriptor wins over the WAR's web.xml -->
+                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                  <context-param><param-name>wisp.allowPrivateAddresses</param-name><param-value>true</param-value></context-param>
+                  <context-param><param-name>wisp.stats.enabled</param-name><param-value>true</param-value></context-param>
+                  <context-param><param-name>wisp.stats.token</param-name><param-value>env:WISP_STATS_TOKEN</param-value></context-param>
+                </web-app>
+                """);
+        Files.writeString(base.resolve("webapps/wisp.xml"), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
+                <Configure id="wac" class="org.eclipse.jetty.ee11.webapp.WebAppContext">
+                  <Set name="contextPath">/wisp</Set>
+                  <Set name="war"><Property name="jetty.base"/>/wars/wisp.war</Set>
+                  <Set name="overrideDescriptor"><Property name="jetty.base"/>/etc/wisp-override.xml</Set>
+                </Configure>
+                """);
+        // no webapps/wisp.properties: the only environment here is ee11, and a hot undeploy must remove one file only
+        int port = freePort();
+        ProcessBuilder pb = new ProcessBuilder(java(), "-jar", home.resolve("start.jar").toString(),
+                "jetty.home=" + home, "jetty.base=" + base, "jetty.http.host=127.0.0.1", "jetty.http.port=" + port,
+                "jetty.deploy.scanInterval=1")
+                .directory(base.toFile());
+        pb.environment().put("WISP_STATS_TOKEN", TOKEN);
+        // Jetty's server stop closes its connectors before it stops the webapps (the WAR then only sees its
+        // WebSockets end), so the graceful sequence is checked on a hot undeploy: the context XML goes away.
+        run(pb, base, port, false, server -> Files.delete(base.resolve("webapps/wisp.xml")));
+    }
+
+    // ------------------------------------------------------------------------------------------------ the checks
+
+    /** How a test ends the deployment while a stream is open. */
+    @FunctionalInterface
+    private interface Undeploy {
+        void undeploy(Process server) throws IOException;
+    }
+
+    private void run(ProcessBuilder pb, Path base, int port, boolean tomcat, Undeploy undeploy) throws Exception {
+        Path log = base.resolve("console.log");
+        Process server = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try (ServerSocket echo = echoServer()) {
+            URI page = URI.create("http://127.0.0.1:" + port + "/wisp/");
+            awaitPage(server, page, log);
+            check(get(URI.create(page + "stats"), null).statusCode() == 401, "/wisp/stats without the token: 401");
+            HttpResponse<String> stats = get(URI.create(page + "stats"), TOKEN);
+            check(stats.statusCode() == 200 && stats.body().startsWith("{\"sessions\":"), "/wisp/stats: " + stats.body());
+            if (tomcat) {
+                check(get(URI.create("http://127.0.0.1:" + port + "/"), null).statusCode() == 200,
+                        "Tomcat's own ROOT webapp still answers beside /wisp");
+            }
+            wsproxyRoundTrip(URI.create("ws://127.0.0.1:" + port + "/wisp/127.0.0.1:" + echo.getLocalPort()));
+            try (Client c = Client.connect(URI.create("ws://127.0.0.1:" + port + "/wisp/"))) {
+                WispPacket first = c.next();
+                check(first.equals(new Continue(0, 128)), "Wisp v1 starts with CONTINUE(0, 128): " + first);
+                c.send(new Connect(1, StreamType.TCP, echo.getLocalPort(), "127.0.0.1"));
+                byte[] hello = "hello through the standalone container".getBytes(StandardCharsets.UTF_8);
+                c.send(Data.of(1, hello));
+                ByteArrayOutputStream back = new ByteArrayOutputStream();
+                while (back.size() < hello.length) {
+                    WispPacket p = c.next();
+                    check(p instanceof Data d && d.streamId() == 1, "DATA on stream 1, got " + p);
+                    ByteBuffer payload = ((Data) p).payload().duplicate();
+                    byte[] bytes = new byte[payload.remaining()];
+                    payload.get(bytes);
+                    back.writeBytes(bytes);
+                }
+                check(new String(back.toByteArray(), StandardCharsets.UTF_8).equals(new String(hello,
+                        StandardCharsets.UTF_8)), "the echo came back whole");
+
+                undeploy.undeploy(server);   // with the stream still open
+                WispPacket close = c.next();
+                check(close.equals(new Close(1, CloseReason.VOLUNTARY)), "the open stream gets CLOSE 0x02 on undeploy: "
+                        + close);
+                int code = c.awaitClose();
+                check(code == 1001, "the WebSocket closes with 1001 on undeploy, got " + code + " " + c.closeReason);
+            }
+            server.destroy();   // SIGTERM, if the undeploy did not stop it already
+            check(server.waitFor(60, TimeUnit.SECONDS), "the container exits within 60 s of SIGTERM");
+        } finally {
+            if (server.isAlive()) {
+                server.destroyForcibly();
+                server.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        List<String> bad = new ArrayList<>();
+        for (Path file : logs(base)) {
+            for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
+                if (BAD_LOG_LINES.stream().anyMatch(line::contains)) {
+                    bad.add(base.relativize(file) + ": " + line);
+                }
+            }
+        }
+        check(bad.isEmpty(), "no error lines in the container's log: " + bad);
+    }
+
+    private void wsproxyRoundTrip(URI uri) throws Exception {
+        try (Client c = Client.connect(uri)) {
+            c.ws.sendBinary(ByteBuffer.wrap("raw".getBytes(StandardCharsets.UTF_8)), true).get(30, TimeUnit.SECONDS);
+            ByteArrayOutputStream back = new ByteArrayOutputStream();
+            while (back.size() < 3) {
+                back.writeBytes(c.nextMessage());
+            }
+            check(back.toString(StandardCharsets.UTF_8).equals("raw"), "wsproxy echo: " + back);
+        }
+    }
+
+    private void awaitPage(Process server, URI page, Path log) throws Exception {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (true) {
+            check(server.isAlive(), "the container exited during startup: " + tail(log));
+            try {
+                HttpResponse<String> r = get(page, null);
+                if (r.statusCode() == 200 && r.body().contains("Wisp server")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            check(System.nanoTime() < deadline, "no Wisp page at " + page + " within " + START_TIMEOUT + ": "
+                    + tail(log));
+            Thread.sleep(200);   // polling startup with a deadline
+        }
+    }
+
+    private HttpResponse<String> get(URI uri, String token) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
+        if (token != null) {
+            r.header("Authorization", "Bearer " + token);
+        }
+        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    // ------------------------------------------------------------------------------------------------- a client
+
+    /** A WebSocket client on the JDK's java.net.http: whole binary messages, in order, with bounded waits. */
+    private static final class Client implements WebSocket.Listener, AutoCloseable {
+        private final BlockingQueue<byte[]> messages = new LinkedBlockingQueue<>();
+        private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+        private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private volatile String closeReason;
+        private WebSocket ws;
+
+        static Client connect(URI uri) throws Exception {
+            Client c = new Client();
+            c.ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(uri, c).get(30, TimeUnit.SECONDS);
+            return c;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            byte[] bytes = new byte[data.remaining()];
+            data.get(bytes);
+            partial.writeBytes(bytes);   // the JDK hands large messages over in parts
+            if (last) {
+                messages.add(partial.toByteArray());
+                partial.reset();
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closeReason = reason;
+            closed.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closed.complete(-1);
+        }
+
+        byte[] nextMessage() throws InterruptedException {
+            byte[] m = messages.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            check(m != null, "no message within " + WAIT);
+            return m;
+        }
+
+        WispPacket next() throws Exception {
+            return WispCodec.decode(ByteBuffer.wrap(nextMessage()), Role.SERVER);
+        }
+
+        void send(WispPacket p) throws Exception {
+            ws.sendBinary(WispCodec.encode(p), true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+
+        int awaitClose() throws Exception {
+            return closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            ws.abort();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- helpers
+
+    private static ServerSocket echoServer() throws IOException {
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().name("smoke-echo").start(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    Thread.ofVirtual().start(() -> {
+                        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                            in.transferTo(out);
+                        } catch (IOException e) {
+                            // the container closed the stream's socket
+                        }
+                    });
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        return server;
+    }
+
+    private Path fresh(String name) throws IOException {
+        Path dir = work.resolve(name);
+        if (Files.exists(dir)) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        return Files.createDirectories(dir);
+    }
+
+    private static List<Path> logs(Path base) throws IOException {
+        try (Stream<Path> walk = Files.walk(base)) {
+            return walk.filter(p -> p.getFileName().toString().endsWith(".log")
+                    && !p.getFileName().toString().startsWith("add-modules")).toList();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The JDK running this program: the build's 21+ toolchain, which then runs the containers too. */
+    private static String javaHome() {
+        return System.getProperty("java.home");
+    }
+
+    private static String java() {
+        return Path.of(javaHome(), "bin", "java").toString();
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
+            return "\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new AssertionError("standalone smoke failed: " + what);
+        }
+    }
+}
