@@ -295,13 +295,14 @@ public final class WispSession {
             existing.close(CloseReason.SERVER_STREAM_INVALID_INFO, true);
             return;
         }
-        if (streams.size() > config.maxStreamsPerConnection() || (limits != null && !limits.allowNewStream())) {
+        boolean overCap = streams.size() > config.maxStreamsPerConnection();
+        if (overCap || (limits != null && !limits.allowNewStream())) {   // the rate is only charged when under the cap
             streams.remove(streamId, stream);
-            if (streams.size() >= config.maxStreamsPerConnection()) {
+            if (overCap) {
                 metrics.limitTripped(WispConfig.MAX_STREAMS_PER_CONNECTION);
             }
-            LOG.log(System.Logger.Level.DEBUG, "[{0}] stream {1} refused: {2} streams open", id, unsigned(streamId),
-                    config.maxStreamsPerConnection());
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] stream {1} refused: {2} of {3} streams open, or over the"
+                    + " per-IP stream rate", id, unsigned(streamId), streams.size(), config.maxStreamsPerConnection());
             metrics.streamEnded(CloseReason.SERVER_STREAM_THROTTLED);   // a refusal counts with the closes
             notifyClose(streamId, CloseReason.SERVER_STREAM_THROTTLED);
             return;
