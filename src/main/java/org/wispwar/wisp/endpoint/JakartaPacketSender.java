@@ -28,7 +28,16 @@ final class JakartaPacketSender implements PacketSender {
     private final long timeoutNanos;
     private final ReentrantLock sendLock = new ReentrantLock();
 
+    /**
+     * Tomcat's own blocking sends (its close frame on a broken connection, pings) wait this long for a send in progress.
+     * With Tomcat's 20 s default, a connection that died while one of our sends was under way reached {@code @OnClose}
+     * (and so released its streams) only 20 s later. Our data sends are bounded by wisp.sendTimeout on their own.
+     */
+    static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
+    static final long CONTAINER_BLOCKING_SEND_MILLIS = 2_000;
+
     JakartaPacketSender(Session ws, Duration sendTimeout) {
+        ws.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, CONTAINER_BLOCKING_SEND_MILLIS);   // ignored by Jetty
         this.ws = ws;
         this.timeoutNanos = sendTimeout.toNanos();
     }

@@ -147,8 +147,20 @@ public final class CachingResolver implements HostResolver, AutoCloseable {
         return cache.size();
     }
 
+    /**
+     * Stops the lookup threads and waits (at most {@link #CLOSE_WAIT}) for them to end, so that a container's leak
+     * check on undeploy (Tomcat's "appears to have started a thread") finds none left.
+     */
     @Override
     public void close() {
         lookups.shutdownNow();
+        try {
+            lookups.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
+
+    /** How long {@link #close()} waits for lookups in flight (a native lookup cannot be interrupted). */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 }
