@@ -206,6 +206,11 @@ public class WispRegistry {
     void shutdown() {
         if (housekeeping != null) {
             housekeeping.shutdownNow();
+            try {   // its thread must be gone when undeploy returns (leak checks look right after)
+                housekeeping.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (resolver != null) {
             resolver.close();
