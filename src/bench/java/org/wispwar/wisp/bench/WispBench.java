@@ -1,0 +1,678 @@
+package org.wispwar.wisp.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+
+/**
+ * The Wisp load generator. Runs scenarios against one Wisp server URL (or, with {@code --url tcp}, the same load over
+ * plain loopback TCP straight to the targets, the physical reference) and prints one line per metric on stdout:
+ * {@code <metric> <value> <unit>}. Progress goes to stderr. The TCP targets run inside this JVM on 127.0.0.1 (see
+ * {@link LoopbackTargets}); the server must be allowed to dial loopback. Every loop is bounded in time and count.
+ *
+ * <pre>
+ * java -cp ... org.wispwar.wisp.bench.WispBench --url ws://127.0.0.1:8080/wisp/ [--seconds 5] [--warmup 2]
+ *      [--scenarios wispmark_10,source_1,...] [--target-port-base 17100] [--server-pid PID]
+ * </pre>
+ *
+ * Scenarios: wispmark_10 (1 WebSocket × 10 echo streams sending 50 KiB DATA as fast as credit allows; MiB/s echoed),
+ * wispmark_5x10, source_1/source_10 (server→client bulk), sink_1/sink_10 (client→server bulk), echo_latency (64-byte
+ * ping-pong, p50/p99), open_latency (CONNECT → first byte, sequential; opens/s), opens_parallel (10 openers),
+ * scale_streams (10,000 idle streams on one WebSocket), scale_websockets (1,000 WebSockets × 1 stream), slow_reader
+ * (server heap while the client reads slowly). Heap figures need {@code --server-pid} of a JVM server (jcmd).
+ */
+public final class WispBench {
+    static final int PAYLOAD = 50 * 1024;
+
+    private final URI url;   // null: plain TCP
+    private final long seconds;
+    private final long warmup;
+    private final LoopbackTargets targets;
+    private final long serverPid;
+    private final int scaleStreams;
+    private final int scaleWebSockets;
+
+    private WispBench(URI url, long seconds, long warmup, LoopbackTargets targets, long serverPid, int scaleStreams,
+            int scaleWebSockets) {
+        this.url = url;
+        this.seconds = seconds;
+        this.warmup = warmup;
+        this.targets = targets;
+        this.serverPid = serverPid;
+        this.scaleStreams = scaleStreams;
+        this.scaleWebSockets = scaleWebSockets;
+    }
+
+    /** source_10 last: a server without S→C backpressure (wisp-js) may buffer gigabytes there. */
+    static final List<String> DEFAULT_SCENARIOS = List.of("wispmark_10", "wispmark_5x10", "sink_1", "sink_10",
+            "source_1", "echo_latency", "open_latency", "opens_parallel", "source_10");
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = parse(args);
+        String u = a.getOrDefault("url", "");
+        if (u.isEmpty()) {
+            System.err.println("usage: WispBench --url ws://127.0.0.1:8080/wisp/|tcp [--seconds 5] [--warmup 2]"
+                    + " [--scenarios a,b] [--target-port-base 17100] [--server-pid PID]");
+            System.exit(2);
+        }
+        URI url = u.equals("tcp") ? null : URI.create(u);
+        if (url != null && !(url.getHost().equals("127.0.0.1") || url.getHost().equals("localhost")
+                || url.getHost().equals("[::1]"))) {
+            throw new IllegalArgumentException("benchmarks run against loopback servers only: " + url);
+        }
+        List<String> scenarios = a.containsKey("scenarios") ? Arrays.asList(a.get("scenarios").split(","))
+                : DEFAULT_SCENARIOS;
+        try (LoopbackTargets targets = new LoopbackTargets(Integer.parseInt(a.getOrDefault("target-port-base",
+                "17100")))) {
+            WispBench b = new WispBench(url, Long.parseLong(a.getOrDefault("seconds", "5")),
+                    Long.parseLong(a.getOrDefault("warmup", "2")), targets,
+                    Long.parseLong(a.getOrDefault("server-pid", "0")),
+                    Integer.parseInt(a.getOrDefault("scale-streams", "10000")),
+                    Integer.parseInt(a.getOrDefault("scale-websockets", "1000")));
+            for (String s : scenarios) {
+                log("scenario " + s + " against " + (url == null ? "plain TCP" : url));
+                try {
+                    b.run(s.trim());
+                } catch (Exception e) {
+                    log("scenario " + s + " failed: " + e);
+                    e.printStackTrace();
+                    metric(s + ".failed", 1, "count");
+                }
+                b.settle();   // let the server finish the scenario's leftovers before the next one
+            }
+        }
+        System.exit(0);   // Jetty client threads and parked openers must not keep the JVM alive
+    }
+
+    private void run(String scenario) throws Exception {
+        switch (scenario) {
+            case "wispmark_10" -> throughput(scenario, 1, 10, LoopbackTargets.ECHO);
+            case "wispmark_5x10" -> throughput(scenario, 5, 10, LoopbackTargets.ECHO);
+            case "source_1" -> throughput(scenario, 1, 1, LoopbackTargets.SOURCE);
+            case "source_10" -> throughput(scenario, 1, 10, LoopbackTargets.SOURCE);
+            case "sink_1" -> throughput(scenario, 1, 1, LoopbackTargets.SINK);
+            case "sink_10" -> throughput(scenario, 1, 10, LoopbackTargets.SINK);
+            case "echo_latency" -> echoLatency();
+            case "open_latency" -> opens("open", 1);
+            case "opens_parallel" -> opens("opens_parallel", 10);
+            case "scale_streams" -> scaleStreams();
+            case "scale_websockets" -> scaleWebSockets();
+            case "slow_reader" -> slowReader();
+            default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- throughput
+
+    /** MiB/s over the measured window: echoed or source bytes received, or sink bytes sent under credit. */
+    private void throughput(String name, int connections, int streamsPer, int kind) throws Exception {
+        if (url == null) {
+            tcpThroughput(name, connections * streamsPer, kind);
+            return;
+        }
+        boolean send = kind != LoopbackTargets.SOURCE;
+        List<BenchConnection> conns = new ArrayList<>();
+        List<BenchConnection.Stream> streams = new ArrayList<>();
+        List<Thread> senders = new ArrayList<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup + seconds + 5);
+        try {
+            for (int c = 0; c < connections; c++) {
+                BenchConnection conn = BenchConnection.open(null, url, streamsPer, PAYLOAD, 0);
+                conns.add(conn);
+                for (int id = 1; id <= streamsPer; id++) {
+                    BenchConnection.Stream s = conn.connect(id, targets.port(kind));
+                    streams.add(s);
+                    if (send) {
+                        senders.add(Thread.ofVirtual().name("sender-" + c + "-" + id).start(() -> {
+                            try {
+                                while (running.get() && s.takeCredit(end)) {
+                                    conn.sendData(s, PAYLOAD);
+                                }
+                            } catch (InterruptedException e) {
+                                // stopping
+                            }
+                        }));
+                    }
+                }
+            }
+            ToLongFunction<BenchConnection.Stream> counter = kind == LoopbackTargets.SINK ? s -> s.sentBytes
+                    : s -> s.received;
+            Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
+            long b0 = sum(streams, counter);
+            long c0 = conns.stream().mapToLong(c -> c.continues.get()).sum();
+            long t0 = System.nanoTime();
+            Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+            long b1 = sum(streams, counter);
+            long t1 = System.nanoTime();
+            long c1 = conns.stream().mapToLong(c -> c.continues.get()).sum();
+            metric(name, mibPerSecond(b1 - b0, t1 - t0), "MiB/s");
+            long closedEarly = streams.stream().filter(s -> s.closed).count();
+            if (closedEarly > 0) {
+                metric(name + ".streams_closed", closedEarly, "count");
+                long lastClose = streams.stream().mapToLong(s -> s.closed ? s.closedAtNanos : t1).max().orElse(t1);
+                if (lastClose > t0) {
+                    // the rate while the streams were still open (the measured window includes the dead time)
+                    metric(name + ".until_close", mibPerSecond(b1 - b0, Math.min(t1, lastClose) - t0), "MiB/s");
+                }
+                log(name + ": CLOSE reasons " + streams.stream().filter(s -> s.closed)
+                        .map(s -> String.format("0x%02x", s.closeReason)).distinct().toList());
+            }
+            long overB = conns.stream().mapToLong(c -> c.continuesOverB.get()).sum();
+            if (overB > 0) {
+                metric(name + ".continue_over_b", overB, "count");
+            }
+            if (send && c1 > c0) {
+                metric(name + ".data_per_continue", (double) (b1 - b0) / PAYLOAD / (c1 - c0), "packets");
+            }
+        } finally {
+            running.set(false);
+            for (BenchConnection c : conns) {
+                c.close();
+            }
+            for (Thread t : senders) {
+                t.join(5000);
+            }
+        }
+    }
+
+    private void tcpThroughput(String name, int sockets, int kind) throws Exception {
+        LongAdder bytes = new LongAdder();
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<SocketChannelPair> all = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        try {
+            for (int i = 0; i < sockets; i++) {
+                java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+                        new InetSocketAddress("127.0.0.1", targets.port(kind)));
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                all.add(new SocketChannelPair(ch));
+                if (kind != LoopbackTargets.SOURCE) {
+                    threads.add(Thread.ofVirtual().start(() -> {
+                        ByteBuffer b = ByteBuffer.allocateDirect(PAYLOAD);
+                        try {
+                            while (running.get()) {
+                                b.clear();
+                                while (b.hasRemaining()) {
+                                    ch.write(b);
+                                }
+                                if (kind == LoopbackTargets.SINK) {
+                                    bytes.add(PAYLOAD);
+                                }
+                            }
+                        } catch (IOException e) {
+                            // closed at the end
+                        }
+                    }));
+                }
+                if (kind != LoopbackTargets.SINK) {
+                    threads.add(Thread.ofVirtual().start(() -> {
+                        ByteBuffer b = ByteBuffer.allocateDirect(64 * 1024);
+                        try {
+                            int n;
+                            while ((n = ch.read(b)) >= 0) {
+                                bytes.add(n);
+                                b.clear();
+                            }
+                        } catch (IOException e) {
+                            // closed at the end
+                        }
+                    }));
+                }
+            }
+            Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
+            long b0 = bytes.sum();
+            long t0 = System.nanoTime();
+            Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+            long b1 = bytes.sum();
+            long t1 = System.nanoTime();
+            metric(name, mibPerSecond(b1 - b0, t1 - t0), "MiB/s");
+        } finally {
+            running.set(false);
+            for (SocketChannelPair p : all) {
+                p.close();
+            }
+            for (Thread t : threads) {
+                t.join(5000);
+            }
+        }
+    }
+
+    private record SocketChannelPair(java.nio.channels.SocketChannel ch) {
+        void close() {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- latency
+
+    private void echoLatency() throws Exception {
+        int size = 64;
+        long[] samples = new long[1_000_000];
+        int n = 0;
+        long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+        long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+        if (url == null) {
+            try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+                    new InetSocketAddress("127.0.0.1", targets.port(LoopbackTargets.ECHO)))) {
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ByteBuffer out = ByteBuffer.allocateDirect(size);
+                ByteBuffer in = ByteBuffer.allocateDirect(size);
+                while (System.nanoTime() < end && n < samples.length) {
+                    long t0 = System.nanoTime();
+                    out.clear();
+                    while (out.hasRemaining()) {
+                        ch.write(out);
+                    }
+                    in.clear();
+                    while (in.hasRemaining()) {
+                        if (ch.read(in) < 0) {
+                            throw new IOException("echo target closed");
+                        }
+                    }
+                    long t1 = System.nanoTime();
+                    if (t0 >= measureFrom) {
+                        samples[n++] = t1 - t0;
+                    }
+                }
+            }
+        } else {
+            try (BenchConnection conn = BenchConnection.open(null, url, 1, PAYLOAD, 0)) {
+                BenchConnection.Stream s = conn.connect(1, targets.port(LoopbackTargets.ECHO));
+                long expected = 0;
+                while (System.nanoTime() < end && n < samples.length) {
+                    long t0 = System.nanoTime();
+                    if (!s.takeCredit(end + TimeUnit.SECONDS.toNanos(10))) {
+                        throw new IOException("no credit (stream closed: " + s.closed + ")");
+                    }
+                    conn.sendData(s, size);
+                    expected += size;
+                    if (!s.awaitReceived(expected, t0 + TimeUnit.SECONDS.toNanos(10))) {
+                        throw new IOException("no echo within 10 s");
+                    }
+                    long t1 = System.nanoTime();
+                    if (t0 >= measureFrom) {
+                        samples[n++] = t1 - t0;
+                    }
+                }
+            }
+        }
+        reportLatency("echo_latency", samples, n);
+    }
+
+    /** CONNECT → first byte from a target that greets on accept, then CLOSE; {@code parallel} openers at once. */
+    private void opens(String name, int parallel) throws Exception {
+        long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+        long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+        int maxOpens = 200_000;
+        long[] samples = new long[maxOpens];
+        AtomicInteger sampleCount = new AtomicInteger();
+        AtomicInteger nextId = new AtomicInteger();
+        AtomicLong failures = new AtomicLong();
+        BenchConnection conn = url == null ? null : BenchConnection.open(null, url, maxOpens + 64, PAYLOAD, 0);
+        List<Thread> openers = new ArrayList<>();
+        try {
+            for (int p = 0; p < parallel; p++) {
+                openers.add(Thread.ofVirtual().start(() -> {
+                    while (System.nanoTime() < end) {
+                        int id = nextId.incrementAndGet();
+                        if (id > maxOpens) {
+                            return;
+                        }
+                        try {
+                            long t0 = System.nanoTime();
+                            boolean ok = url == null ? tcpOpenOnce() : wispOpenOnce(conn, id);
+                            long t1 = System.nanoTime();
+                            if (!ok) {
+                                failures.incrementAndGet();
+                            } else if (t0 >= measureFrom) {
+                                int i = sampleCount.getAndIncrement();
+                                if (i < samples.length) {
+                                    samples[i] = t1 - t0;
+                                }
+                            }
+                        } catch (Exception e) {
+                            failures.incrementAndGet();
+                            if (conn != null && !conn.isOpen()) {
+                                return;
+                            }
+                        }
+                    }
+                }));
+            }
+            for (Thread t : openers) {
+                t.join(TimeUnit.SECONDS.toMillis(warmup + seconds + 30));
+            }
+        } finally {
+            if (conn != null) {
+                conn.close();
+            }
+        }
+        int n = Math.min(sampleCount.get(), samples.length);
+        if (parallel == 1) {
+            reportLatency(name, samples, n);
+        }
+        metric(name + (parallel == 1 ? ".opens_per_s" : ""), n / (double) seconds, "opens/s");
+        if (failures.get() > 0) {
+            metric(name + ".failures", failures.get(), "count");
+        }
+    }
+
+    private boolean wispOpenOnce(BenchConnection conn, int id) throws Exception {
+        BenchConnection.Stream s = conn.connect(id, targets.port(LoopbackTargets.HELLO));
+        boolean ok = s.awaitReceived(1, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+        conn.closeStream(id);
+        conn.forget(id);
+        return ok;
+    }
+
+    private boolean tcpOpenOnce() throws IOException {
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+                new InetSocketAddress("127.0.0.1", targets.port(LoopbackTargets.HELLO)))) {
+            return ch.read(ByteBuffer.allocate(1)) == 1;
+        }
+    }
+
+    private static void reportLatency(String name, long[] samples, int n) {
+        if (n == 0) {
+            metric(name + ".samples", 0, "count");
+            return;
+        }
+        long[] s = Arrays.copyOf(samples, n);
+        Arrays.sort(s);
+        metric(name + ".p50", s[(int) Math.min(n - 1, Math.round(n * 0.50))] / 1000.0, "us");
+        metric(name + ".p99", s[(int) Math.min(n - 1, Math.round(n * 0.99))] / 1000.0, "us");
+    }
+
+    // --------------------------------------------------------------------------------------------------- scale
+
+    private void scaleStreams() throws Exception {
+        requireWisp();
+        int n = scaleStreams;
+        try (BenchConnection conn = BenchConnection.open(null, url, n, PAYLOAD, 0)) {
+            Thread.sleep(1000);
+            long heap0 = serverLiveHeap();
+            long rss0 = serverRss();
+            long t0 = System.nanoTime();
+            List<BenchConnection.Stream> streams = new ArrayList<>(n);
+            for (int id = 1; id <= n; id++) {
+                streams.add(conn.connect(id, targets.port(LoopbackTargets.HELLO)));
+            }
+            long deadline = t0 + TimeUnit.SECONDS.toNanos(120);
+            int ready = awaitFirstBytes(streams, deadline);
+            long t1 = System.nanoTime();
+            metric("scale_streams.setup", (t1 - t0) / 1e9, "s");
+            metric("scale_streams.ready", ready, "streams");
+            metric("scale_streams.errors", n - ready + streams.stream().filter(s -> s.closed).count(), "count");
+            Thread.sleep(2000);
+            long heap1 = serverLiveHeap();
+            long rss1 = serverRss();
+            metric("scale_streams.target_connections", targets.openConnections(), "count");
+            if (heap0 > 0 && heap1 > 0) {
+                metric("scale_streams.heap_per_stream", (heap1 - heap0) / (double) n, "bytes");
+            }
+            if (rss0 > 0 && rss1 > 0) {
+                metric("scale_streams.rss_per_stream", (rss1 - rss0) / (double) n, "bytes");
+            }
+            dumpHistogramTop("scale_streams");
+        }
+    }
+
+    private void scaleWebSockets() throws Exception {
+        requireWisp();
+        int n = scaleWebSockets;
+        WebSocketClient shared = BenchConnection.newClient();
+        List<BenchConnection> conns = new ArrayList<>(n);
+        try {
+            Thread.sleep(500);
+            long heap0 = serverLiveHeap();
+            long rss0 = serverRss();
+            long t0 = System.nanoTime();
+            List<BenchConnection.Stream> streams = new ArrayList<>(n);
+            int failed = 0;
+            for (int i = 0; i < n; i++) {
+                try {
+                    BenchConnection c = BenchConnection.open(shared, url, 1, PAYLOAD, 0);
+                    conns.add(c);
+                    streams.add(c.connect(1, targets.port(LoopbackTargets.HELLO)));
+                } catch (Exception e) {
+                    failed++;
+                }
+            }
+            int ready = awaitFirstBytes(streams, t0 + TimeUnit.SECONDS.toNanos(120));
+            long t1 = System.nanoTime();
+            metric("scale_websockets.setup", (t1 - t0) / 1e9, "s");
+            metric("scale_websockets.ready", ready, "websockets");
+            metric("scale_websockets.errors", failed + n - ready, "count");
+            Thread.sleep(2000);
+            long heap1 = serverLiveHeap();
+            long rss1 = serverRss();
+            if (heap0 > 0 && heap1 > 0) {
+                metric("scale_websockets.heap_per_websocket", (heap1 - heap0) / (double) n, "bytes");
+            }
+            if (rss0 > 0 && rss1 > 0) {
+                metric("scale_websockets.rss_per_websocket", (rss1 - rss0) / (double) n, "bytes");
+            }
+        } finally {
+            for (BenchConnection c : conns) {
+                c.close();
+            }
+            shared.stop();
+        }
+    }
+
+    private static int awaitFirstBytes(List<BenchConnection.Stream> streams, long deadline) throws Exception {
+        while (true) {
+            int ready = 0;
+            int closed = 0;
+            for (BenchConnection.Stream s : streams) {
+                if (s.received > 0) {
+                    ready++;
+                } else if (s.closed) {
+                    closed++;
+                }
+            }
+            if (ready + closed == streams.size() || System.nanoTime() > deadline) {
+                return ready;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** One stream from the source target, read slowly: the server's live heap must stay flat (backpressure). */
+    private void slowReader() throws Exception {
+        requireWisp();
+        try (BenchConnection conn = BenchConnection.open(null, url, 1, PAYLOAD, TimeUnit.MILLISECONDS.toNanos(2))) {
+            BenchConnection.Stream s = conn.connect(1, targets.port(LoopbackTargets.SOURCE));
+            Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
+            long heap0 = serverLiveHeap();
+            long b0 = s.received;
+            long t0 = System.nanoTime();
+            Thread.sleep(TimeUnit.SECONDS.toMillis(Math.max(seconds, 10)));
+            long heap1 = serverLiveHeap();
+            long b1 = s.received;
+            long t1 = System.nanoTime();
+            metric("slow_reader.rate", mibPerSecond(b1 - b0, t1 - t0), "MiB/s");
+            if (heap0 > 0 && heap1 > 0) {
+                metric("slow_reader.heap_growth", (heap1 - heap0) / 1024.0, "KiB");
+            }
+            metric("slow_reader.stream_closed", s.closed ? 1 : 0, "count");
+        }
+    }
+
+    /**
+     * Waits until the server process is quiet (under 5 % of a core over 250 ms), at most 30 s; 1 s without a pid.
+     * A server that keeps working on a closed connection's backlog would otherwise slow the next scenario down.
+     */
+    void settle() throws InterruptedException {
+        if (serverPid <= 0) {
+            Thread.sleep(1000);
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long prev = serverCpuTicks();
+        Thread.sleep(250);
+        while (System.nanoTime() < deadline) {
+            long now = serverCpuTicks();
+            if (now < 0 || now - prev <= 1) {   // clock ticks are 10 ms: ≤ 10 ms of CPU in 250 ms
+                break;
+            }
+            prev = now;
+            Thread.sleep(250);
+        }
+        Thread.sleep(250);
+    }
+
+    /** utime + stime of the server process in clock ticks (/proc/PID/stat), -1 when unknown. */
+    private long serverCpuTicks() {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(serverPid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private void requireWisp() {
+        if (url == null) {
+            throw new IllegalStateException("a Wisp-only scenario");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- server memory
+
+    /** Live heap of the server JVM in bytes after a full GC (jcmd GC.class_histogram); 0 without --server-pid. */
+    private long serverLiveHeap() throws Exception {
+        if (!serverIsJvm()) {
+            return 0;
+        }
+        List<String> lines = jcmd("GC.class_histogram");
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String l = lines.get(i).trim();
+            if (l.startsWith("Total")) {
+                String[] f = l.split("\\s+");
+                return Long.parseLong(f[2]);
+            }
+        }
+        return 0;
+    }
+
+    private void dumpHistogramTop(String name) throws Exception {
+        if (!serverIsJvm()) {
+            return;
+        }
+        List<String> lines = jcmd("GC.class_histogram");
+        StringBuilder sb = new StringBuilder("server heap histogram with " + name + " held (top 25):\n");
+        for (int i = 0; i < Math.min(lines.size(), 28); i++) {
+            sb.append(lines.get(i)).append('\n');
+        }
+        log(sb.toString());
+    }
+
+    /** jcmd only for a JVM: attaching to another process would send it SIGQUIT. */
+    private boolean serverIsJvm() {
+        return serverPid > 0 && ProcessHandle.of(serverPid).flatMap(h -> h.info().command())
+                .map(c -> c.endsWith("/java")).orElse(false);
+    }
+
+    private List<String> jcmd(String command) throws Exception {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(serverPid), command).redirectErrorStream(true)
+                .start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String l;
+            while ((l = r.readLine()) != null) {
+                lines.add(l);
+            }
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        return lines;
+    }
+
+    /** Resident set size of the server process in bytes (Linux /proc); 0 when unknown. */
+    private long serverRss() {
+        if (serverPid <= 0) {
+            return 0;
+        }
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc", Long.toString(serverPid), "status"))) {
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------------------------------------- helpers
+
+    private static long sum(List<BenchConnection.Stream> streams, ToLongFunction<BenchConnection.Stream> f) {
+        long total = 0;
+        for (BenchConnection.Stream s : streams) {
+            total += f.applyAsLong(s);
+        }
+        return total;
+    }
+
+    static double mibPerSecond(long bytes, long nanos) {
+        return bytes / (nanos / 1e9) / (1024.0 * 1024.0);
+    }
+
+    static void metric(String name, double value, String unit) {
+        System.out.println(name + " " + String.format(Locale.ROOT, "%.2f", value) + " " + unit);
+        System.out.flush();
+    }
+
+    static void log(String s) {
+        System.err.println("[bench] " + s);
+    }
+
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("bad argument " + a);
+            }
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                m.put(a.substring(2, eq), a.substring(eq + 1));
+            } else if (i + 1 < args.length) {
+                m.put(a.substring(2), args[++i]);
+            } else {
+                throw new IllegalArgumentException("missing value for " + a);
+            }
+        }
+        return m;
+    }
+}
