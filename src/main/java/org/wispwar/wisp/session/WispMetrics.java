@@ -58,6 +58,28 @@ public final class WispMetrics {
         streamsByKind.decrementAndGet(kind.ordinal());
     }
 
+    /**
+     * Starts {@code task} on {@code threads}, named {@code name} and counted in {@link #threads()} until it ends.
+     * Returns false (and counts nothing) when the executor is already shut down.
+     */
+    boolean spawn(java.util.concurrent.ExecutorService threads, String name, Runnable task) {
+        threadStarted();
+        try {
+            threads.execute(() -> {
+                Thread.currentThread().setName(name);
+                try {
+                    task.run();
+                } finally {
+                    threadEnded();
+                }
+            });
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            threadEnded();
+            return false;
+        }
+    }
+
     void threadStarted() {
         threads.incrementAndGet();
     }

@@ -6,7 +6,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.wispwar.wisp.config.WispConfig;
@@ -442,21 +441,7 @@ public final class WispSession {
 
     /** Starts a counted virtual thread; false when the session is already shut down. */
     boolean spawn(String name, Runnable task) {
-        metrics.threadStarted();
-        try {
-            threads.execute(() -> {
-                Thread.currentThread().setName(name);
-                try {
-                    task.run();
-                } finally {
-                    metrics.threadEnded();
-                }
-            });
-            return true;
-        } catch (RejectedExecutionException e) {
-            metrics.threadEnded();
-            return false;
-        }
+        return metrics.spawn(threads, name, task);
     }
 
     String threadName(int streamId, String role) {

@@ -10,7 +10,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
@@ -391,21 +390,7 @@ public final class WsproxyBridge {
 
     /** Starts a counted virtual thread; false when the bridge is already closed. */
     private boolean spawn(String role, Runnable task) {
-        metrics.threadStarted();
-        try {
-            threads.execute(() -> {
-                Thread.currentThread().setName("wsproxy-" + id + "-" + role);
-                try {
-                    task.run();
-                } finally {
-                    metrics.threadEnded();
-                }
-            });
-            return true;
-        } catch (RejectedExecutionException e) {
-            metrics.threadEnded();
-            return false;
-        }
+        return metrics.spawn(threads, "wsproxy-" + id + "-" + role, task);
     }
 
     private static void closeQuietly(SocketChannel s) {
