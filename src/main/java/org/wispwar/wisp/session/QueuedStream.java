@@ -40,8 +40,15 @@ abstract sealed class QueuedStream implements StreamHandle permits TcpStream, Ud
 
     final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    /** Guarded by lock. Payloads the client sent that are not yet written to the socket. */
+    /** Guarded by lock. Payloads the client sent that {@code -up} has not taken yet. */
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
+    /**
+     * Guarded by lock. Payloads accepted and not yet written: the queue plus the batch {@code -up} is writing. The cap
+     * applies to this, so a batch in progress still counts against it.
+     */
+    private int unwritten;
+    /** Guarded by lock. Payloads accepted since the stream opened (the credit rule counts arrivals). */
+    private long arrived;
     /** Guarded by lock. Once set, nothing more is queued (see {@link #queueFullLocked()}). */
     boolean overflowed;
     /** Guarded by lock. */
@@ -77,11 +84,13 @@ abstract sealed class QueuedStream implements StreamHandle permits TcpStream, Ud
             if (closed || overflowed) {
                 return;   // the stream is ending; its CLOSE is on the way
             }
-            full = queue.size() >= queueCap;
+            full = unwritten >= queueCap;
             if (full) {
                 full = queueFullLocked();
             } else {
                 queue.addLast(payload);
+                unwritten++;
+                arrived++;
             }
             changed.signal();
         } finally {
@@ -118,7 +127,8 @@ abstract sealed class QueuedStream implements StreamHandle permits TcpStream, Ud
     abstract void connectAndPump() throws Exception;
 
     /**
-     * Waits until something is queued or the stream ends, then moves every queued payload into {@code batch}.
+     * Waits until something is queued or the stream ends, then moves every queued payload into {@code batch}. They keep
+     * counting against the cap until {@link #written} says they are gone.
      */
     final Take takeInto(List<ByteBuffer> batch) throws InterruptedException {
         lock.lock();
@@ -147,10 +157,24 @@ abstract sealed class QueuedStream implements StreamHandle permits TcpStream, Ud
         return now - lastActivity;
     }
 
-    final int queued() {
+    /** {@code -up} has written (or dropped) {@code n} payloads it took: they no longer count against the cap. */
+    final void written(int n) {
         lock.lock();
         try {
-            return queue.size();
+            unwritten -= n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Payloads accepted and not yet written, and payloads accepted in all; one consistent reading. */
+    record Backlog(int unwritten, long arrived) {
+    }
+
+    final Backlog backlog() {
+        lock.lock();
+        try {
+            return new Backlog(unwritten, arrived);
         } finally {
             lock.unlock();
         }

@@ -20,10 +20,11 @@ import org.wispwar.wisp.protocol.WispCodec;
  * serialized sender, whose blocking send is the backpressure. DATA that arrives while connecting waits in the queue.
  * This class also answers CONNECTs of unknown stream types, with CLOSE 0x41.
  *
- * <p>Credit (design.md §5): the window B is advertised on stream 0; once B/2 packets have been written since the last
- * refill, {@code -up} sends {@code CONTINUE(B - queued)}. The queue is hard-capped at 2B packets; DATA that finds it full
- * is a violation: nothing more is accepted, everything queued before it is still written in order, then the stream
- * closes with 0x49 (or after the send timeout, if the destination does not take the bytes). Thread-safe.
+ * <p>Credit (design.md §5): the window B is advertised on stream 0, and {@link CreditWindow} decides when {@code -up}
+ * refills it with {@code CONTINUE(B - unwritten)}. The packets accepted and not yet written are hard-capped at 2B; DATA
+ * that finds the cap reached is a violation: nothing more is accepted, everything accepted before it is still written in
+ * order, then the stream closes with 0x49 (or after the send timeout, if the destination does not take the bytes).
+ * Thread-safe.
  */
 final class TcpStream extends QueuedStream {
     /**
@@ -80,15 +81,15 @@ final class TcpStream extends QueuedStream {
             close(CloseReason.UNKNOWN, false);
             return;
         }
+        CreditWindow credit = new CreditWindow(window);
         if (session.streamConfirm()) {
-            session.send(new Continue(id, window - queued()));   // v2 ext 0x05: "connected", with the free credit
+            Backlog b = backlog();
+            session.send(new Continue(id, credit.confirm(b.unwritten(), b.arrived())));   // v2 ext 0x05: "connected"
         }
-        pumpUp(s);
+        pumpUp(s, credit);
     }
 
-    private void pumpUp(SocketChannel out) throws IOException, InterruptedException {
-        int refillAfter = Math.max(1, window / 2);
-        int consumed = 0;
+    private void pumpUp(SocketChannel out, CreditWindow credit) throws IOException, InterruptedException {
         List<ByteBuffer> batch = new ArrayList<>();
         while (true) {
             Take take = takeInto(batch);
@@ -102,17 +103,18 @@ final class TcpStream extends QueuedStream {
                 }
                 touch();
             }
-            consumed += batch.size();
+            written(batch.size());
+            boolean mayRefill = credit.written(batch.size());
             batch.clear();
             if (take == Take.LAST) {
                 close(CloseReason.SERVER_STREAM_THROTTLED, true);   // every byte before the overrun is written
                 return;
             }
-            if (consumed >= refillAfter) {
-                int free = window - queued();
-                if (free > 0) {
-                    session.send(new Continue(id, free));
-                    consumed = 0;
+            if (mayRefill) {
+                Backlog b = backlog();
+                int refill = credit.refill(b.unwritten(), b.arrived());
+                if (refill > 0) {
+                    session.send(new Continue(id, refill));
                 }
             }
         }

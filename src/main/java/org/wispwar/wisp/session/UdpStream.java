@@ -84,6 +84,7 @@ final class UdpStream extends QueuedStream {
                 s.send(packet);
                 lastActivity = System.nanoTime();
             }
+            written(batch.size());
             batch.clear();
         }
     }

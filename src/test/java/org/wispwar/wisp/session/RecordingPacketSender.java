@@ -134,6 +134,16 @@ final class RecordingPacketSender implements PacketSender {
         return p;
     }
 
+    /** The next packet the server sent, or null if none comes within {@code millis}. */
+    WispPacket poll(long millis) {
+        try {
+            return packets.poll(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for a packet", e);
+        }
+    }
+
     void assertNext(WispPacket expected) {
         assertEquals(expected, next(), "next packet from the server");
     }

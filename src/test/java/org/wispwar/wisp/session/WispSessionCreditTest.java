@@ -3,13 +3,19 @@ package org.wispwar.wisp.session;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.wispwar.wisp.protocol.Close;
@@ -20,50 +26,222 @@ import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispPacket;
 
-/** Flow control from both sides (design.md §4.5): an honest client never stalls; one that ignores credit is cut off. */
+/**
+ * Flow control from both sides (design.md §5): an honest client is never throttled or starved; one that ignores credit
+ * is cut off.
+ */
 class WispSessionCreditTest extends SessionTestSupport {
 
 
     @Test
-    void honestClientSendingHalfAWindowPerRefillNeverRunsOutOfCredit() throws Exception {
+    void honestClientSpendingEveryCreditAsItComesNeverWaitsForever() throws Exception {
         final int window = 8;
-        final int rounds = 20;
+        final int packets = 200;
         final int packetSize = 1024;
         h = new SessionHarness(SessionHarness.config(window), new TestResolver(), true);
-        AtomicLong sunk = new AtomicLong();
-        server = LoopbackServer.start(socket -> {
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                sunk.addAndGet(n);
-            }
-        });
+        PausableSink sink = new PausableSink();
+        server = LoopbackServer.start(sink::serve);
 
         h.session.start();
-        WispPacket initial = h.sender.next();
-        assertEquals(new Continue(0, window), initial, "initial credit");
-        long credit = window;   // the client's counter for every new stream (wisp-protocol.md §5 rule 2)
+        assertEquals(new Continue(0, window), h.sender.next(), "initial credit");
         h.send(new Connect(1, StreamType.TCP, server.port(), "127.0.0.1"));
-
-        for (int round = 1; round <= rounds; round++) {
-            for (int i = 0; i < window / 2; i++) {
-                assertTrue(credit > 0, "round " + round + ": the client has credit before sending");
-                h.send(Data.of(1, new byte[packetSize]));
-                credit--;
-                assertTrue(credit > 0, "round " + round + ": the client's counter reached 0");
+        long credit = window;   // the client's counter for every new stream (wisp-protocol.md §5 rule 2)
+        int refills = 0;
+        for (int p = 0; p < packets; p++) {
+            while (credit == 0) {   // an honest client: wait for CONTINUE, bounded by next()
+                WispPacket refill = h.sender.next();
+                Continue c = assertInstanceOf(Continue.class, refill, "after " + p + " packets: a refill, not " + refill);
+                assertEquals(1, c.streamId(), "refill stream");
+                assertTrue(c.bufferRemaining() > 0 && c.bufferRemaining() <= window, "refill value "
+                        + c.bufferRemaining());
+                credit = c.bufferRemaining();   // CONTINUE replaces the counter
+                refills++;
             }
-            WispPacket refill = h.sender.next();
-            Continue c = assertInstanceOf(Continue.class, refill, "round " + round + ": a refill, not " + refill);
-            assertEquals(1, c.streamId(), "round " + round + ": refill stream");
-            assertTrue(c.bufferRemaining() > 0, "round " + round + ": refill value " + c.bufferRemaining());
-            credit = c.bufferRemaining();   // CONTINUE replaces the counter
+            h.send(Data.of(1, PausableSink.pattern(p, packetSize)));
+            credit--;
         }
 
-        long total = (long) rounds * (window / 2) * packetSize;
-        Await.until(() -> "the destination receives all " + total + " bytes; got " + sunk.get(),
-                () -> sunk.get() == total);
+        long total = (long) packets * packetSize;
+        Await.until(() -> "the destination receives all " + total + " bytes; got " + sink.received(),
+                () -> sink.received() == total);
+        assertNull(sink.mismatch(), "the destination got the bytes in order");
+        assertTrue(refills >= (packets - window) / window, "one refill per window at least; got " + refills);
         h.send(new Close(1, CloseReason.VOLUNTARY));
         h.awaitNoThreads();
+        h.sender.drainContinues();   // refills the client no longer needed
+    }
+
+    /**
+     * The credit race, through real threads and sockets (the search in CreditWindowTest covers every interleaving of
+     * the rule alone). The client is honest but applies each CONTINUE as late as it can: only once its counter is 0,
+     * oldest first, as if each refill reached it just then. First it sends half a window at a time and waits until
+     * the destination has the bytes, so {@code -up} writes in half-window batches; then the destination stops reading,
+     * the packets fill the socket buffers, and the client spends all the credit it was granted.
+     *
+     * <p>The earlier rule (refill after every B/2 written, with the free space) granted two windows per window
+     * written, so the late client had tens of packets of credit in hand when the destination stopped, and the queue
+     * passed 2B: CLOSE 0x49 to an honest client. Now the queue stays within the window, and the client runs out of
+     * credit; the destination then reads again (the test's only reaction to a starved client), and the refills resume
+     * until every byte is through.
+     */
+    @Test
+    void clientApplyingEachContinueAsLateAsPossibleIsNeverThrottled() throws Exception {
+        final int window = 4;
+        final int packetSize = 1024 * 1024;   // a few fill the loopback socket buffers, so -up blocks once paused
+        final int paced = 40;
+        final int packets = 100;
+        h = new SessionHarness(SessionHarness.config(window), new TestResolver(), true);
+        PausableSink sink = new PausableSink();
+        server = LoopbackServer.start(sink::serve);
+        h.session.start();
+        assertEquals(new Continue(0, window), h.sender.next(), "initial credit");
+        h.send(new Connect(1, StreamType.TCP, server.port(), "127.0.0.1"));
+
+        LateClient client = new LateClient(h, window);
+        int sent = 0;
+        while (sent < paced) {
+            for (int i = 0; i < window / 2; i++) {
+                client.awaitCredit(sent);
+                h.send(Data.of(1, PausableSink.pattern(sent++, packetSize)));
+            }
+            long delivered = (long) sent * packetSize;
+            Await.until(() -> "the destination has the first " + delivered + " bytes; got " + sink.received(),
+                    () -> sink.received() >= delivered);
+            client.collect();
+        }
+        sink.pause();
+        while (sent < packets) {
+            client.collect();
+            if (!client.takeCredit()) {
+                sink.resume();   // the client is starved: the destination reads again, -up drains, refills follow
+                client.awaitCredit(sent);
+            }
+            h.send(Data.of(1, PausableSink.pattern(sent++, packetSize)));
+        }
+
+        long total = (long) packets * packetSize;
+        Await.until(() -> "the destination receives all " + total + " bytes; got " + sink.received(),
+                () -> sink.received() == total);
+        assertNull(sink.mismatch(), "the destination got the bytes in order");
+        client.collect();
+        h.send(new Close(1, CloseReason.VOLUNTARY));
+        h.awaitNoThreads();
+        client.collect();   // a CLOSE 0x49 recorded before the client's CLOSE fails here
+        assertEquals(0, h.metrics.streams(), "registered streams");
+    }
+
+    /** An honest client that applies a CONTINUE only when its counter is 0, oldest first. Test thread only. */
+    private static final class LateClient {
+        private final SessionHarness h;
+        private final ArrayDeque<Long> grants = new ArrayDeque<>();
+        private long counter;
+
+        LateClient(SessionHarness h, int window) {
+            this.h = h;
+            this.counter = window;
+        }
+
+        /** Records what the server sent so far, without waiting; anything but a CONTINUE on stream 1 fails. */
+        void collect() {
+            for (WispPacket p; (p = h.sender.poll(0)) != null; ) {
+                record(p);
+            }
+        }
+
+        private void record(WispPacket p) {
+            Continue c = assertInstanceOf(Continue.class, p, "only refills for an honest client, not " + p);
+            assertEquals(1, c.streamId(), "refill stream");
+            grants.add(c.bufferRemaining());
+        }
+
+        /** Takes one credit, applying the oldest unapplied CONTINUE only if the counter is spent; false if none. */
+        boolean takeCredit() {
+            if (counter == 0 && !grants.isEmpty()) {
+                counter = grants.poll();
+            }
+            if (counter == 0) {
+                return false;
+            }
+            counter--;
+            return true;
+        }
+
+        /** Like {@link #takeCredit()}, but waits (bounded) for a CONTINUE when there is none; fails if none comes. */
+        void awaitCredit(int sent) {
+            while (!takeCredit()) {
+                WispPacket p = h.sender.poll(RecordingPacketSender.WAIT_SECONDS * 1000);
+                assertNotNull(p, "after " + sent + " packets the client has no credit and no CONTINUE came within "
+                        + RecordingPacketSender.WAIT_SECONDS + " s");
+                record(p);
+            }
+        }
+    }
+
+    /**
+     * A destination that reads (checking each byte against {@link #pattern}) until told to pause, and counts what it
+     * got. Thread-safe.
+     */
+    private static final class PausableSink {
+        private final AtomicLong received = new AtomicLong();
+        private volatile CountDownLatch paused;   // non-null: wait for it before the next read
+        private volatile String mismatch;
+
+        static byte expected(long position) {
+            return (byte) (position * 31 + position / 1_000_003);   // position-dependent: a gap or reordering shows
+        }
+
+        static byte[] pattern(int packet, int size) {
+            byte[] b = new byte[size];
+            long base = (long) packet * size;
+            for (int i = 0; i < size; i++) {
+                b[i] = expected(base + i);
+            }
+            return b;
+        }
+
+        void serve(Socket socket) throws IOException, InterruptedException {
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[64 * 1024];
+            long position = 0;
+            while (true) {
+                CountDownLatch p = paused;
+                if (p != null && !p.await(20, TimeUnit.SECONDS)) {
+                    mismatch = "paused for more than 20 s";
+                    return;
+                }
+                int n = in.read(buffer);
+                if (n < 0) {
+                    return;
+                }
+                for (int i = 0; i < n && mismatch == null; i++) {
+                    if (buffer[i] != expected(position + i)) {
+                        mismatch = "byte " + (position + i) + " differs";
+                    }
+                }
+                position += n;
+                received.addAndGet(n);
+            }
+        }
+
+        void pause() {
+            paused = new CountDownLatch(1);
+        }
+
+        void resume() {
+            CountDownLatch p = paused;
+            paused = null;
+            if (p != null) {
+                p.countDown();
+            }
+        }
+
+        long received() {
+            return received.get();
+        }
+
+        String mismatch() {
+            return mismatch;
+        }
     }
 
     @Test
