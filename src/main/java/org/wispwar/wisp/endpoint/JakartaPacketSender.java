@@ -36,8 +36,18 @@ final class JakartaPacketSender implements PacketSender {
     static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
     static final long CONTAINER_BLOCKING_SEND_MILLIS = 2_000;
 
+    /**
+     * Jetty reads a WebSocket's bytes from the network in buffers of this size (its default is 4 KiB, so a 50 KiB DATA
+     * took 13 reads). 64 KiB raised sink_1 by about 25 % and wispmark_10 by about 20 %; 128 and 256 KiB were slower
+     * (README "Performance"). Jetty's Jakarta sessions apply this property when it is put; Tomcat ignores it. Jetty
+     * returns the buffer to its pool whenever a read finds nothing more, so idle connections do not hold it.
+     */
+    static final String JETTY_INPUT_BUFFER_SIZE = "org.eclipse.jetty.websocket.inputBufferSize";
+    static final int INPUT_BUFFER_BYTES = 64 * 1024;
+
     JakartaPacketSender(Session ws, Duration sendTimeout) {
         ws.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, CONTAINER_BLOCKING_SEND_MILLIS);   // ignored by Jetty
+        ws.getUserProperties().put(JETTY_INPUT_BUFFER_SIZE, INPUT_BUFFER_BYTES);   // ignored by Tomcat
         this.ws = ws;
         this.timeoutNanos = sendTimeout.toNanos();
     }
