@@ -200,13 +200,20 @@ public final class EmbeddedTomcat implements WarContainer {
      * The class loader's warnings on undeploy ("appears to have started a thread named [...] but has failed to stop
      * it", ThreadLocal and driver leaks), and the contexts Tomcat's own "find leaks" check names: stopped contexts
      * whose class loader is still reachable after a GC.
+     *
+     * <p>One warning is left out: Tomcat's own utility thread caught running the context's periodic background work
+     * (it runs with the webapp's class loader) at the moment the context stops. That thread belongs to Tomcat and goes
+     * on serving other contexts. It was seen once, failing the redeploy check on a fresh-clone CI run.
      */
     @Override
     public List<String> leakReports() {
         List<String> reports = new ArrayList<>();
         for (LogRecord r : log) {
             if (r.getLoggerName() != null && r.getLoggerName().startsWith(CATALINA + ".loader.")) {
-                reports.add(r.getLevel() + " " + new java.util.logging.SimpleFormatter().formatMessage(r));
+                String message = new java.util.logging.SimpleFormatter().formatMessage(r);
+                if (!isTomcatBackgroundProcessor(message)) {
+                    reports.add(r.getLevel() + " " + message);
+                }
             }
         }
         Host host = tomcat.getHost();
@@ -214,6 +221,11 @@ public final class EmbeddedTomcat implements WarContainer {
             reports.add("find leaks: " + context);
         }
         return reports;
+    }
+
+    private static boolean isTomcatBackgroundProcessor(String warning) {
+        return warning.contains("started a thread named [Catalina-utility-")
+                && warning.contains("StandardContext.backgroundProcess(");
     }
 
     @Override
