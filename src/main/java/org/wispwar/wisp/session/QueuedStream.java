@@ -157,11 +157,15 @@ abstract sealed class QueuedStream implements StreamHandle permits TcpStream, Ud
         return now - lastActivity;
     }
 
-    /** {@code -up} has written (or dropped) {@code n} payloads it took: they no longer count against the cap. */
-    final void written(int n) {
+    /**
+     * {@code -up} has written (or dropped) {@code n} payloads it took: they no longer count against the cap. Returns
+     * the backlog afterwards, read under the same lock.
+     */
+    final Backlog written(int n) {
         lock.lock();
         try {
             unwritten -= n;
+            return new Backlog(unwritten, arrived);
         } finally {
             lock.unlock();
         }

@@ -103,7 +103,7 @@ final class TcpStream extends QueuedStream {
                 }
                 touch();
             }
-            written(batch.size());
+            Backlog b = written(batch.size());
             boolean mayRefill = credit.written(batch.size());
             batch.clear();
             if (take == Take.LAST) {
@@ -111,7 +111,6 @@ final class TcpStream extends QueuedStream {
                 return;
             }
             if (mayRefill) {
-                Backlog b = backlog();
                 int refill = credit.refill(b.unwritten(), b.arrived());
                 if (refill > 0) {
                     session.send(new Continue(id, refill));
