@@ -161,12 +161,14 @@ public final class WispBench {
             Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
             long b0 = sum(streams, counter);
             long c0 = conns.stream().mapToLong(c -> c.continues.get()).sum();
+            CpuWindow cpu = new CpuWindow(this);
             long t0 = System.nanoTime();
             Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
             long b1 = sum(streams, counter);
             long t1 = System.nanoTime();
             long c1 = conns.stream().mapToLong(c -> c.continues.get()).sum();
             metric(name, mibPerSecond(b1 - b0, t1 - t0), "MiB/s");
+            cpu.report(name, b1 - b0);
             long closedEarly = streams.stream().filter(s -> s.closed).count();
             if (closedEarly > 0) {
                 metric(name + ".streams_closed", closedEarly, "count");
@@ -242,11 +244,13 @@ public final class WispBench {
             }
             Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
             long b0 = bytes.sum();
+            CpuWindow cpu = new CpuWindow(this);
             long t0 = System.nanoTime();
             Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
             long b1 = bytes.sum();
             long t1 = System.nanoTime();
             metric(name, mibPerSecond(b1 - b0, t1 - t0), "MiB/s");
+            cpu.report(name, b1 - b0);
         } finally {
             running.set(false);
             for (SocketChannelPair p : all) {
@@ -549,12 +553,51 @@ public final class WispBench {
 
     /** utime + stime of the server process in clock ticks (/proc/PID/stat), -1 when unknown. */
     private long serverCpuTicks() {
+        return serverPid > 0 ? cpuTicks(Long.toString(serverPid)) : -1;
+    }
+
+    /** utime + stime of a process ("self": this one) in clock ticks (/proc/PID/stat), -1 when unknown. */
+    private static long cpuTicks(String pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(serverPid), "stat"));
+            String stat = Files.readString(Path.of("/proc", pid, "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(f[11]) + Long.parseLong(f[12]);
         } catch (IOException | RuntimeException e) {
             return -1;
+        }
+    }
+
+    /**
+     * CPU spent per MiB moved over a measured window, from /proc: the server's ({@code .server_cpu}) and this process's,
+     * which holds the generator and the loopback targets ({@code .generator_cpu}). On a machine where both sides share
+     * the cores, throughput moves with the machine's load from run to run; CPU per MiB moves much less, so it shows
+     * what a change saves. Clock ticks are 10 ms, so over a window of several seconds the error is under 1%.
+     */
+    private static final class CpuWindow {
+        private static final double MS_PER_TICK = 10.0;
+        private final WispBench bench;
+        private final long server0;
+        private final long self0;
+
+        CpuWindow(WispBench bench) {
+            this.bench = bench;
+            this.server0 = bench.serverCpuTicks();
+            this.self0 = cpuTicks("self");
+        }
+
+        void report(String name, long bytes) {
+            double mib = bytes / (1024.0 * 1024.0);
+            if (mib <= 0) {
+                return;
+            }
+            long server1 = bench.serverCpuTicks();
+            long self1 = cpuTicks("self");
+            if (server0 >= 0 && server1 >= 0) {
+                metric(name + ".server_cpu", (server1 - server0) * MS_PER_TICK / mib, "ms/MiB");
+            }
+            if (self0 >= 0 && self1 >= 0) {
+                metric(name + ".generator_cpu", (self1 - self0) * MS_PER_TICK / mib, "ms/MiB");
+            }
         }
     }
 
