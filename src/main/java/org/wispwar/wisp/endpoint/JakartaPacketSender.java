@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.wispwar.wisp.session.PacketSender;
 
@@ -27,6 +28,8 @@ final class JakartaPacketSender implements PacketSender {
     private final Session ws;
     private final long timeoutNanos;
     private final ReentrantLock sendLock = new ReentrantLock();
+    private final Runnable onBroken;
+    private final AtomicBoolean brokenOnce = new AtomicBoolean();
 
     /**
      * Tomcat's own blocking sends (its close frame on a broken connection, pings) wait this long for a send in progress.
@@ -45,11 +48,18 @@ final class JakartaPacketSender implements PacketSender {
     static final String JETTY_INPUT_BUFFER_SIZE = "org.eclipse.jetty.websocket.inputBufferSize";
     static final int INPUT_BUFFER_BYTES = 64 * 1024;
 
-    JakartaPacketSender(Session ws, Duration sendTimeout) {
+    /**
+     * @param onBroken runs once, on the sending thread, when a send times out or the container reports it failed: the
+     *                 connection is unusable, so whatever it carries must end now. The container's {@code @OnClose} for
+     *                 a connection that died mid-send can come much later, or never: Tomcat, after the peer vanished
+     *                 with a send under way, was seen holding a session past its 20 s close wait.
+     */
+    JakartaPacketSender(Session ws, Duration sendTimeout, Runnable onBroken) {
         ws.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, CONTAINER_BLOCKING_SEND_MILLIS);   // ignored by Jetty
         ws.getUserProperties().put(JETTY_INPUT_BUFFER_SIZE, INPUT_BUFFER_BYTES);   // ignored by Tomcat
         this.ws = ws;
         this.timeoutNanos = sendTimeout.toNanos();
+        this.onBroken = onBroken;
     }
 
     @Override
@@ -86,6 +96,7 @@ final class JakartaPacketSender implements PacketSender {
             sent.cancel(true);
             throw timedOut();
         } catch (ExecutionException e) {
+            broken();
             throw new IOException("WebSocket send failed: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -118,7 +129,14 @@ final class JakartaPacketSender implements PacketSender {
     private IOException timedOut() {
         LOG.log(System.Logger.Level.DEBUG, "[{0}] send timed out; closing the WebSocket", ws.getId());
         closeConnection(CloseReason.CloseCodes.GOING_AWAY.getCode(), "send timed out");
+        broken();
         return new IOException("WebSocket send timed out");
+    }
+
+    private void broken() {
+        if (brokenOnce.compareAndSet(false, true)) {
+            onBroken.run();
+        }
     }
 
     @Override

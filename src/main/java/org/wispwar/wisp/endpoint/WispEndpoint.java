@@ -54,7 +54,7 @@ public final class WispEndpoint {
             return;
         }
         ConnectionLimits limits = ((ClientLimits.Admitted) admission).limits();
-        JakartaPacketSender sender = new JakartaPacketSender(ws, config.sendTimeout());
+        JakartaPacketSender sender = new JakartaPacketSender(ws, config.sendTimeout(), this::end);
         String subprotocol = ws.getNegotiatedSubprotocol();
         WispSession session = registry.open(sender, subprotocol != null && !subprotocol.isEmpty(), limits);
         LOG.log(System.Logger.Level.DEBUG, "[{0}] Wisp connection from {1}", session.id(), ip);

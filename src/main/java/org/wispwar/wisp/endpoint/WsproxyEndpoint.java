@@ -65,7 +65,8 @@ public final class WsproxyEndpoint {
             return;
         }
         ConnectionLimits limits = ((ClientLimits.Admitted) admission).limits();
-        WsproxyBridge b = registry.openWsproxy(new JakartaPacketSender(ws, config.sendTimeout()), target);
+        WsproxyBridge b = registry.openWsproxy(new JakartaPacketSender(ws, config.sendTimeout(), this::brokenConnection),
+                target);
         b.closed().thenRun(limits::release);
         bridge = b;
         b.start();
@@ -97,6 +98,14 @@ public final class WsproxyEndpoint {
             b.shutdown();   // no close handshake: the connection broke, nothing the client sent is owed
         } else {
             b.finish();     // a clean close: the destination gets the client's last bytes, then EOF
+        }
+    }
+
+    /** A send timed out or failed: the connection is unusable, so the destination is released now. */
+    private void brokenConnection() {
+        WsproxyBridge b = bridge;
+        if (b != null) {
+            b.shutdown();
         }
     }
 

@@ -604,7 +604,10 @@ abstract class WispEndToEndChecks {
             assertEquals(10, statOf(OPEN, "Sockets"));
             assertEquals(20, statOf(OPEN, "Threads"), "two virtual threads per TCP stream");
             c.session().disconnect();   // no close handshake: the TCP connection just goes away
-            awaitTrue("all 10 destination sockets closed",
+            // The echo streams are idle, so only the end of the whole connection releases them: on @OnClose, or at the
+            // latest when a source stream's send fails or times out (wisp.sendTimeout 5 s here).
+            awaitTrue(() -> "all 10 destination sockets closed; closed so far: " + source.connectionsClosed()
+                    + " of 5 source, " + echo.connectionsClosed() + " of 5 echo",
                     () -> source.connectionsClosed() + echo.connectionsClosed() == 10);
         }
         // @AfterEach then proves sessions, streams, threads and sockets are all back to 0

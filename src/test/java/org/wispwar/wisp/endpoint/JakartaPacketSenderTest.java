@@ -1,0 +1,112 @@
+package org.wispwar.wisp.endpoint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The sender's contract when a send cannot complete: the WebSocket is closed and the connection's owner is told, once,
+ * so its streams end without waiting for the container's {@code @OnClose} (which Tomcat was seen not to deliver within
+ * 20 s after a client vanished mid-transfer). The container is replaced by a minimal {@link Session} whose sends
+ * complete, fail or never complete as each test says; the real containers are covered by the abrupt-disconnect ITs.
+ */
+@Timeout(10)
+class JakartaPacketSenderTest {
+    private static final Duration SEND_TIMEOUT = Duration.ofMillis(200);
+
+    @Test
+    void aSendThatNeverCompletesClosesTheWebSocketAndReportsTheConnectionBrokenOnce() {
+        FakeSession ws = new FakeSession(CompletableFuture::new);   // never completed
+        AtomicInteger broken = new AtomicInteger();
+        JakartaPacketSender sender = new JakartaPacketSender(ws.proxy(), SEND_TIMEOUT, broken::incrementAndGet);
+
+        IOException e = assertThrows(IOException.class, () -> sender.sendFrame(ByteBuffer.allocate(16)));
+        assertEquals("WebSocket send timed out", e.getMessage());
+        assertEquals(1, broken.get());
+        assertEquals(List.of(CloseReason.CloseCodes.GOING_AWAY.getCode()), ws.closeCodes);
+
+        IOException again = assertThrows(IOException.class, () -> sender.sendFrame(ByteBuffer.allocate(16)));
+        assertEquals("WebSocket is closed", again.getMessage());
+        assertEquals(1, broken.get(), "reported once per connection");
+    }
+
+    @Test
+    void aSendTheContainerFailsReportsTheConnectionBroken() {
+        FakeSession ws = new FakeSession(
+                () -> CompletableFuture.failedFuture(new IOException("Connection reset by peer")));
+        AtomicInteger broken = new AtomicInteger();
+        JakartaPacketSender sender = new JakartaPacketSender(ws.proxy(), SEND_TIMEOUT, broken::incrementAndGet);
+
+        IOException e = assertThrows(IOException.class, () -> sender.sendFrame(ByteBuffer.allocate(16)));
+        assertTrue(e.getMessage().contains("Connection reset by peer"), e.getMessage());
+        assertEquals(1, broken.get());
+    }
+
+    @Test
+    void completedSendsReportNothing() throws IOException {
+        FakeSession ws = new FakeSession(() -> CompletableFuture.completedFuture(null));
+        AtomicInteger broken = new AtomicInteger();
+        JakartaPacketSender sender = new JakartaPacketSender(ws.proxy(), SEND_TIMEOUT, broken::incrementAndGet);
+
+        for (int i = 0; i < 3; i++) {
+            sender.sendFrame(ByteBuffer.allocate(16));
+        }
+        assertEquals(3, ws.sends.get());
+        assertEquals(0, broken.get());
+        assertEquals(List.of(), ws.closeCodes);
+    }
+
+    /** Just the Session and async-remote methods the sender calls; anything else fails the test. */
+    private static final class FakeSession {
+        final Supplier<CompletableFuture<Void>> nextSend;
+        final Map<String, Object> userProperties = new HashMap<>();
+        final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
+        final AtomicInteger sends = new AtomicInteger();
+        volatile boolean open = true;
+
+        FakeSession(Supplier<CompletableFuture<Void>> nextSend) {
+            this.nextSend = nextSend;
+        }
+
+        Session proxy() {
+            RemoteEndpoint.Async async = (RemoteEndpoint.Async) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {RemoteEndpoint.Async.class}, (p, m, args) -> switch (m.getName()) {
+                        case "sendBinary" -> {
+                            sends.incrementAndGet();
+                            yield nextSend.get();
+                        }
+                        default -> throw new UnsupportedOperationException(m.getName());
+                    });
+            return (Session) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Session.class},
+                    (p, m, args) -> switch (m.getName()) {
+                        case "getUserProperties" -> userProperties;
+                        case "isOpen" -> open;
+                        case "getId" -> "fake";
+                        case "getAsyncRemote" -> async;
+                        case "close" -> {
+                            closeCodes.add(((CloseReason) args[0]).getCloseCode().getCode());
+                            open = false;
+                            yield null;
+                        }
+                        default -> throw new UnsupportedOperationException(m.getName());
+                    });
+        }
+    }
+}
