@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,7 +43,7 @@ final class RecordingPacketSender implements PacketSender {
     private final List<String> connectionCloses = new CopyOnWriteArrayList<>();
     private final List<WispPacket> sentAfterStop = new CopyOnWriteArrayList<>();
     private final AtomicInteger blockedSenders = new AtomicInteger();
-    private volatile CountDownLatch gate;   // null: open
+    private final Gate gate = new Gate();
     private volatile boolean stopped;
 
     @Override
@@ -62,11 +61,10 @@ final class RecordingPacketSender implements PacketSender {
         if (stopped) {
             sentAfterStop.add(packet);
         }
-        CountDownLatch g = gate;
-        if (g != null) {
+        if (gate.isClosed()) {
             blockedSenders.incrementAndGet();
             try {
-                if (!g.await(GATE_SECONDS, TimeUnit.SECONDS)) {
+                if (!gate.awaitOpen(GATE_SECONDS, TimeUnit.SECONDS)) {
                     failures.add("a send stayed blocked on the closed gate for " + GATE_SECONDS + " s: " + packet);
                     throw new IOException("send gate stayed closed");
                 }
@@ -100,15 +98,11 @@ final class RecordingPacketSender implements PacketSender {
 
     /** From now on every send blocks until {@link #openGate()} or until the sending thread is interrupted. */
     void closeGate() {
-        gate = new CountDownLatch(1);
+        gate.close();
     }
 
     void openGate() {
-        CountDownLatch g = gate;
-        gate = null;
-        if (g != null) {
-            g.countDown();
-        }
+        gate.open();
     }
 
     /** Threads currently blocked in a send by the closed gate. */

@@ -14,7 +14,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -38,13 +37,7 @@ class WispSessionCreditTest extends SessionTestSupport {
         final int window = 8;
         final int packets = 200;
         final int packetSize = 1024;
-        h = new SessionHarness(SessionHarness.config(window), new TestResolver(), true);
-        PausableSink sink = new PausableSink();
-        server = LoopbackServer.start(sink::serve);
-
-        h.session.start();
-        assertEquals(new Continue(0, window), h.sender.next(), "initial credit");
-        h.send(new Connect(1, StreamType.TCP, server.port(), "127.0.0.1"));
+        PausableSink sink = openStreamToSink(window);
         long credit = window;   // the client's counter for every new stream (wisp-protocol.md §5 rule 2)
         int refills = 0;
         for (int p = 0; p < packets; p++) {
@@ -90,12 +83,7 @@ class WispSessionCreditTest extends SessionTestSupport {
         final int packetSize = 1024 * 1024;   // a few fill the loopback socket buffers, so -up blocks once paused
         final int paced = 40;
         final int packets = 100;
-        h = new SessionHarness(SessionHarness.config(window), new TestResolver(), true);
-        PausableSink sink = new PausableSink();
-        server = LoopbackServer.start(sink::serve);
-        h.session.start();
-        assertEquals(new Continue(0, window), h.sender.next(), "initial credit");
-        h.send(new Connect(1, StreamType.TCP, server.port(), "127.0.0.1"));
+        PausableSink sink = openStreamToSink(window);
 
         LateClient client = new LateClient(h, window);
         int sent = 0;
@@ -177,13 +165,24 @@ class WispSessionCreditTest extends SessionTestSupport {
         }
     }
 
+    /** A session with B = {@code window}, its initial credit checked, and stream 1 open to a fresh sink. */
+    private PausableSink openStreamToSink(int window) throws Exception {
+        h = new SessionHarness(SessionHarness.config(window), new TestResolver(), true);
+        PausableSink sink = new PausableSink();
+        server = LoopbackServer.start(sink::serve);
+        h.session.start();
+        assertEquals(new Continue(0, window), h.sender.next(), "initial credit");
+        h.send(new Connect(1, StreamType.TCP, server.port(), "127.0.0.1"));
+        return sink;
+    }
+
     /**
      * A destination that reads (checking each byte against {@link #pattern}) until told to pause, and counts what it
      * got. Thread-safe.
      */
     private static final class PausableSink {
         private final AtomicLong received = new AtomicLong();
-        private volatile CountDownLatch paused;   // non-null: wait for it before the next read
+        private final Gate paused = new Gate();   // closed: wait before the next read
         private volatile String mismatch;
 
         static byte expected(long position) {
@@ -204,8 +203,7 @@ class WispSessionCreditTest extends SessionTestSupport {
             byte[] buffer = new byte[64 * 1024];
             long position = 0;
             while (true) {
-                CountDownLatch p = paused;
-                if (p != null && !p.await(20, TimeUnit.SECONDS)) {
+                if (!paused.awaitOpen(20, TimeUnit.SECONDS)) {
                     mismatch = "paused for more than 20 s";
                     return;
                 }
@@ -224,15 +222,11 @@ class WispSessionCreditTest extends SessionTestSupport {
         }
 
         void pause() {
-            paused = new CountDownLatch(1);
+            paused.close();
         }
 
         void resume() {
-            CountDownLatch p = paused;
-            paused = null;
-            if (p != null) {
-                p.countDown();
-            }
+            paused.open();
         }
 
         long received() {
