@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * naming it. Immutable; thread-safe. The README lists every param with its default; keep them in step.
  *
  * @param bufferSize            B: the credit (DATA packets) advertised per TCP stream; the queue is hard-capped at 2B
- * @param maxMessageSize        the largest WebSocket message accepted from a client, bytes (larger: close 1009)
+ * @param maxMessageSize        the largest WebSocket message accepted from a client, bytes (larger: close 1009); messages
+ *                              are taken in parts, so this costs no memory
  * @param readBufferSize        the largest chunk read from a destination socket into one DATA packet, bytes
  * @param connectTimeout        how long one TCP connect may take (→ CLOSE 0x43)
  * @param sendTimeout           how long one send onto the WebSocket may block before the WebSocket is closed (1001)
@@ -39,6 +40,7 @@ import java.util.regex.Pattern;
  * @param limits                rate limits, caps, bandwidth and timers
  * @param access                who may open a WebSocket (Origin and upgrade authentication)
  * @param stats                 the statistics endpoint
+ * @param budgets               byte budgets: how much client data may wait for destinations
  */
 public record WispConfig(
         int bufferSize,
@@ -64,7 +66,8 @@ public record WispConfig(
         PolicyConfig policy,
         LimitsConfig limits,
         AccessConfig access,
-        StatsConfig stats) {
+        StatsConfig stats,
+        BudgetConfig budgets) {
 
     /** A fixed wsproxy destination. The host is a name or an IP literal (IPv6 without brackets). */
     public record Route(String host, int port) {
@@ -110,7 +113,12 @@ public record WispConfig(
 
     /** Every param this version understands; any other {@code wisp.*} name is a typo and fails the deployment. */
     public static final Set<String> ALL_NAMES = union(NAMES, PolicyConfig.NAMES, LimitsConfig.NAMES, AccessConfig.NAMES,
-            StatsConfig.NAMES);
+            StatsConfig.NAMES, BudgetConfig.NAMES);
+
+    /** The budget params, for the budgets' names in metrics. */
+    public static final String STREAM_BYTE_BUDGET = BudgetConfig.STREAM_BYTE_BUDGET;
+    public static final String CONNECTION_BYTE_BUDGET = BudgetConfig.CONNECTION_BYTE_BUDGET;
+    public static final String SERVER_BYTE_BUDGET = BudgetConfig.SERVER_BYTE_BUDGET;
 
     @SafeVarargs
     private static Set<String> union(Set<String>... sets) {
@@ -127,7 +135,12 @@ public record WispConfig(
 
     /** Smallest accepted max message size: a DATA header plus a useful payload; wispmark needs 51 205. */
     static final int MIN_MESSAGE_SIZE = 1024;
-    static final int MAX_MESSAGE_SIZE_LIMIT = 64 * 1024 * 1024;
+    static final int MAX_MESSAGE_SIZE_LIMIT = Integer.MAX_VALUE;
+    /**
+     * The default: what wisp-js accepts (100 MiB). Browser clients send a whole upload as one DATA packet (epoxy sends
+     * a request body as one message), and messages are streamed in parts, so a large limit costs no memory.
+     */
+    static final int DEFAULT_MAX_MESSAGE_SIZE = 100 * 1024 * 1024;
 
     public WispConfig {
         check(bufferSize >= 1 && bufferSize <= 65535, BUFFER_SIZE, "1..65535", bufferSize);
@@ -156,6 +169,7 @@ public record WispConfig(
         java.util.Objects.requireNonNull(limits, "limits");
         java.util.Objects.requireNonNull(access, "access");
         java.util.Objects.requireNonNull(stats, "stats");
+        java.util.Objects.requireNonNull(budgets, "budgets");
     }
 
     /** The settings of issue 2 with every later feature at its default (tests and embedders). */
@@ -165,7 +179,31 @@ public record WispConfig(
         this(bufferSize, maxMessageSize, readBufferSize, connectTimeout, sendTimeout, idleTimeout,
                 maxStreamsPerConnection, allowPrivateAddresses, tcpNoDelay, true, Duration.ofSeconds(60), 2,
                 Duration.ofSeconds(10), "", "", false, "", false, true, Map.of(), PolicyConfig.defaults(),
-                LimitsConfig.defaults(), AccessConfig.defaults(), StatsConfig.defaults());
+                LimitsConfig.defaults(), AccessConfig.defaults(), StatsConfig.defaults(), BudgetConfig.defaults());
+    }
+
+    /** This config with other byte budgets (tests and embedders). */
+    public WispConfig withBudgets(BudgetConfig other) {
+        return new WispConfig(bufferSize, maxMessageSize, readBufferSize, connectTimeout, sendTimeout, idleTimeout,
+                maxStreamsPerConnection, allowPrivateAddresses, tcpNoDelay, allowUdp, udpIdleTimeout, version,
+                handshakeTimeout, motd, passwordUsersFile, passwordRequired, keyAuthKeysFile, keyAuthRequired, allowWsproxy,
+                wsproxyRoutes, policy, limits, access, stats, other);
+    }
+
+    public long streamByteBudget() {
+        return budgets.streamByteBudget();
+    }
+
+    public long connectionByteBudget() {
+        return budgets.connectionByteBudget();
+    }
+
+    public long serverByteBudget() {
+        return budgets.serverByteBudget();
+    }
+
+    public Duration destinationTimeout() {
+        return budgets.destinationTimeout();
     }
 
     /** Whether any v2 authentication extension is offered. */
@@ -197,7 +235,7 @@ public record WispConfig(
         ConfigParams p = new ConfigParams(params);
         return new WispConfig(
                 p.integer(BUFFER_SIZE, 128),
-                p.integer(MAX_MESSAGE_SIZE, 65536),
+                messageSize(p),
                 p.integer(READ_BUFFER_SIZE, 32 * 1024),
                 p.duration(CONNECT_TIMEOUT, Duration.ofSeconds(10)),
                 p.duration(SEND_TIMEOUT, Duration.ofSeconds(30)),
@@ -219,7 +257,16 @@ public record WispConfig(
                 PolicyConfig.from(p),
                 LimitsConfig.from(p),
                 AccessConfig.from(p),
-                StatsConfig.from(p));
+                StatsConfig.from(p),
+                BudgetConfig.from(p));
+    }
+
+    /** A byte count, with units allowed (100MiB), that must fit an int. */
+    private static int messageSize(ConfigParams p) {
+        long n = p.bytes(MAX_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE_SIZE);
+        check(n >= MIN_MESSAGE_SIZE && n <= MAX_MESSAGE_SIZE_LIMIT, MAX_MESSAGE_SIZE,
+                MIN_MESSAGE_SIZE + ".." + MAX_MESSAGE_SIZE_LIMIT, n);
+        return (int) n;
     }
 
     /**

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
-import org.wispwar.wisp.session.PacketSender;
+import org.wispwar.wisp.stream.PacketSender;
 
 /**
  * The one writer onto a WebSocket. Tomcat throws when two sends overlap, so every send holds {@code sendLock} (a

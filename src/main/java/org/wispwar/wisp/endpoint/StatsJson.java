@@ -2,7 +2,7 @@ package org.wispwar.wisp.endpoint;
 
 import java.util.Locale;
 import java.util.Map;
-import org.wispwar.wisp.session.WispMetrics;
+import org.wispwar.wisp.metrics.WispMetrics;
 
 /**
  * The statistics as one JSON object, with the MBean's attribute names in lower camel case, so the endpoint and JMX show
@@ -10,14 +10,16 @@ import org.wispwar.wisp.session.WispMetrics;
  * <pre>{"sessions":1,"streams":2,"threads":4,"sockets":2,"streamsOpened":9,
  *  "streamsByType":{"tcp":1,"udp":1,"wsproxy":0,"other":0},"streamsOpenedByType":{...},
  *  "bytesFromClients":123,"bytesToClients":456,"udpDatagramsDropped":0,
- *  "closesByReason":{"VOLUNTARY":5,"SERVER_STREAM_BLOCKED_ADDRESS":2},"limitsTripped":{"wisp.maxStreamsPerConnection":1}}</pre>
+ *  "closesByReason":{"VOLUNTARY":5,"SERVER_STREAM_BLOCKED_ADDRESS":2},"limitsTripped":{"wisp.maxStreamsPerConnection":1},
+ *  "bufferedBytes":0,"bufferedBytesPeak":1114112,"serverByteBudget":1610612736,"connectionByteBudget":16777216,
+ *  "streamByteBudget":1048576,"pooledBytes":65536,"readsPaused":0,"readPauses":{"wisp.streamByteBudget":3}}</pre>
  * Counters only: nothing here names a destination, a client or a setting's value. Stateless; thread-safe.
  */
 final class StatsJson {
     private StatsJson() {
     }
 
-    static String render(WispMetrics m) {
+    static String render(WispMetrics m, MemoryStats memory) {
         StringBuilder json = new StringBuilder(512).append('{');
         field(json, "sessions", m.sessions());
         field(json, "streams", m.streams());
@@ -31,6 +33,14 @@ final class StatsJson {
         field(json, "udpDatagramsDropped", m.udpDatagramsDropped());
         object(json, "closesByReason", m.closesByReason());
         object(json, "limitsTripped", m.limitsTripped());
+        field(json, "bufferedBytes", memory.bufferedBytes());
+        field(json, "bufferedBytesPeak", memory.bufferedBytesPeak());
+        field(json, "serverByteBudget", memory.serverByteBudget());
+        field(json, "connectionByteBudget", memory.connectionByteBudget());
+        field(json, "streamByteBudget", memory.streamByteBudget());
+        field(json, "pooledBytes", memory.pooledBytes());
+        field(json, "readsPaused", m.readsPaused());
+        object(json, "readPauses", m.readPauses());
         json.setLength(json.length() - 1);   // the last comma
         return json.append('}').toString();
     }

@@ -44,7 +44,7 @@ public final class StatsServlet extends HttpServlet {
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.setHeader("Cache-Control", "no-store");
-        response.getWriter().write(StatsJson.render(r.metrics()));
+        response.getWriter().write(StatsJson.render(r.metrics(), r.memory()));
     }
 
     /** Compares digests with {@link MessageDigest#isEqual}, so the time taken tells nothing about the token. */

@@ -12,15 +12,18 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.wispwar.wisp.config.WispConfig;
 import org.wispwar.wisp.protocol.WispProtocolException;
-import org.wispwar.wisp.session.ClientLimits;
-import org.wispwar.wisp.session.ConnectionLimits;
+import org.wispwar.wisp.limits.ClientLimits;
+import org.wispwar.wisp.limits.ConnectionLimits;
 import org.wispwar.wisp.session.WispSession;
+import org.wispwar.wisp.stream.ReadControl;
 
 /**
- * The Wisp endpoint, {@code ws://host:port/<context>/}: thin. It sets the limits, hands each binary message to the
- * connection's {@link WispSession}, and maps connection-level failures to WebSocket close codes:
- * a text frame → 1003, a malformed packet → 1002 with the reason, an oversized message → 1009 (by the container).
- * One instance per WebSocket; the container calls it one event at a time.
+ * The Wisp endpoint, {@code ws://host:port/<context>/}: thin. It takes binary messages in parts as the container reads
+ * them (so no message is ever held whole, whatever its size), hands each part to the connection's {@link WispSession},
+ * and maps connection-level failures to WebSocket close codes: a text frame → 1003, a malformed packet → 1002 with the
+ * reason, a message over wisp.maxMessageSize → 1009. The session pauses and resumes the WebSocket's reading through
+ * the container's own mechanism ({@link ReadControls}). One instance per WebSocket; the container calls it one event at
+ * a time.
  */
 @ServerEndpoint(value = "/", configurator = EndpointConfigurator.class)
 public final class WispEndpoint {
@@ -28,9 +31,12 @@ public final class WispEndpoint {
     static final String TEXT_REFUSED = "text frames are not part of the Wisp protocol";
     /** RFC 6455 registry: "Try Again Later", for connections refused by a per-IP limit. */
     static final int TRY_AGAIN_LATER = 1013;
+    /** Text frames are refused anyway; a small buffer is enough to read one and answer 1003. */
+    static final int TEXT_BUFFER_BYTES = 1024;
 
     private final WispRegistry registry;
     private volatile WispSession wisp;
+    private volatile ReadControl reads = ReadControl.NONE;
 
     public WispEndpoint() {
         throw new IllegalStateException("WispEndpoint is built by EndpointConfigurator");
@@ -43,8 +49,7 @@ public final class WispEndpoint {
     @OnOpen
     public void onOpen(Session ws) {
         WispConfig config = registry.config();
-        ws.setMaxBinaryMessageBufferSize(config.maxMessageSize());
-        ws.setMaxTextMessageBufferSize(1024);
+        ReadControls.limitMessages(ws, config.maxMessageSize(), TEXT_BUFFER_BYTES);
         ws.setMaxIdleTimeout(config.idleTimeout().toMillis());
         Object ip = ws.getUserProperties().get(EndpointConfigurator.CLIENT_IP);
         ClientLimits.Admission admission = registry.admit(ip == null ? "unknown" : ip.toString());
@@ -56,7 +61,8 @@ public final class WispEndpoint {
         ConnectionLimits limits = ((ClientLimits.Admitted) admission).limits();
         JakartaPacketSender sender = new JakartaPacketSender(ws, config.sendTimeout(), this::end);
         String subprotocol = ws.getNegotiatedSubprotocol();
-        WispSession session = registry.open(sender, subprotocol != null && !subprotocol.isEmpty(), limits);
+        reads = ReadControls.of(ws);
+        WispSession session = registry.open(sender, subprotocol != null && !subprotocol.isEmpty(), limits, reads);
         LOG.log(System.Logger.Level.DEBUG, "[{0}] Wisp connection from {1}", session.id(), ip);
         wisp = session;
         try {
@@ -68,19 +74,22 @@ public final class WispEndpoint {
         }
     }
 
+    /** One part of a binary message: a view of the container's buffer, copied where needed before this returns. */
     @OnMessage
-    public void onBinary(byte[] message, Session ws) {
+    public void onBinary(ByteBuffer part, boolean last, Session ws) {
         WispSession session = wisp;
         if (session == null) {
             return;
         }
         try {
-            session.onMessage(ByteBuffer.wrap(message));
+            session.onMessagePart(part, last);
         } catch (WispProtocolException e) {
             LOG.log(System.Logger.Level.DEBUG, "[{0}] protocol error: {1}", session.id(), e.getMessage());
             end();
-            JakartaPacketSender.close(ws, CloseReason.CloseCodes.PROTOCOL_ERROR.getCode(), e.getMessage());
+            JakartaPacketSender.close(ws, e.closeCode(), e.getMessage());
+            return;
         }
+        reads.awaitResumed();
     }
 
     /** Any pong answers the keepalive pings. */
@@ -111,10 +120,11 @@ public final class WispEndpoint {
         end();
     }
 
+    /** Ends the session; never through the registry, which may already be gone when a late error arrives. */
     private void end() {
         WispSession session = wisp;
         if (session != null) {
-            registry.close(session);
+            session.shutdown();
         }
     }
 }

@@ -28,15 +28,18 @@ import org.wispwar.wisp.config.WispConfig;
 import org.wispwar.wisp.config.WispConfigProducer;
 import org.wispwar.wisp.auth.AuthorizedKeys;
 import org.wispwar.wisp.auth.PasswordStore;
-import org.wispwar.wisp.session.ClientIp;
-import org.wispwar.wisp.session.ClientLimits;
-import org.wispwar.wisp.session.ConnectionLimits;
-import org.wispwar.wisp.session.PacketSender;
+import org.wispwar.wisp.limits.ByteBudget;
+import org.wispwar.wisp.limits.ClientLimits;
+import org.wispwar.wisp.limits.ConnectionLimits;
+import org.wispwar.wisp.metrics.WispMetrics;
+import org.wispwar.wisp.limits.ClientIp;
 import org.wispwar.wisp.session.V2Settings;
-import org.wispwar.wisp.session.WispMetrics;
 import org.wispwar.wisp.session.WispSession;
-import org.wispwar.wisp.session.WsproxyBridge;
-import org.wispwar.wisp.session.WsproxyTarget;
+import org.wispwar.wisp.stream.BufferPool;
+import org.wispwar.wisp.stream.PacketSender;
+import org.wispwar.wisp.stream.ReadControl;
+import org.wispwar.wisp.wsproxy.WsproxyBridge;
+import org.wispwar.wisp.wsproxy.WsproxyTarget;
 import org.wispwar.wisp.transport.CachingResolver;
 import org.wispwar.wisp.transport.DestinationPolicy;
 import org.wispwar.wisp.transport.HostResolver;
@@ -59,6 +62,9 @@ public class WispRegistry {
     private final AtomicLong ids = new AtomicLong();
     private final WispMetrics metrics = new WispMetrics();
     private volatile WispConfig config;
+    /** Bytes every connection holds for destinations, against wisp.serverByteBudget. */
+    private volatile ByteBudget serverBudget;
+    private volatile BufferPool buffers;
     private volatile TcpDialer dialer;
     private volatile CachingResolver resolver;
     private volatile ClientLimits clientLimits;
@@ -83,11 +89,17 @@ public class WispRegistry {
         routeDialer = new TcpDialer(resolver, DestinationPolicy.of(true), c.connectTimeout(), c.tcpNoDelay());
         v2 = c.version() >= 2 ? v2Settings(c) : null;
         clientLimits = new ClientLimits(c.limits(), System::nanoTime, metrics);
+        serverBudget = new ByteBudget(WispConfig.SERVER_BYTE_BUDGET, c.serverByteBudget(), null);
+        buffers = new BufferPool(Math.min(MAX_POOLED_BYTES, c.serverByteBudget() / 8));
         config = c;
         registerMBean(context.getContextPath());
         startHousekeeping(c.limits());
     }
 
+    /** Free buffers kept for reuse, at most (and at most an eighth of the server budget). */
+    static final long MAX_POOLED_BYTES = 32L * 1024 * 1024;
+    /** How often streams whose destination takes no bytes are looked for. */
+    private static final Duration STALL_SWEEP = Duration.ofSeconds(1);
     /** Names the DNS cache holds at most. */
     static final int DNS_CACHE_ENTRIES = 10_000;
     /** How often idle TCP streams are looked for, at most (a quarter of the idle timeout, at least every second). */
@@ -115,6 +127,13 @@ public class WispRegistry {
         }
         long sweep = CLIENT_SWEEP.toMillis();
         housekeeping.scheduleWithFixedDelay(clientLimits::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
+        long stall = config.destinationTimeout().toNanos();
+        long stallEvery = Math.max(100, Math.min(STALL_SWEEP.toMillis(), config.destinationTimeout().toMillis() / 4));
+        housekeeping.scheduleWithFixedDelay(() -> {
+            long now = System.nanoTime();
+            sessions.keySet().forEach(s -> s.closeStalledStreams(now, stall));
+            wsproxies.keySet().forEach(b -> b.closeIfStalled(now, stall));
+        }, stallEvery, stallEvery, TimeUnit.MILLISECONDS);
     }
 
     private void pingAll() {
@@ -126,7 +145,7 @@ public class WispRegistry {
                 LOG.log(System.Logger.Level.DEBUG, "[{0}] no pong for a whole ping interval; closing", s.id());
                 e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),
                         "no pong to the last ping");
-                close(s);
+                s.shutdown();
             } else {
                 s.ping(now, e.getValue()::ping);
             }
@@ -150,6 +169,11 @@ public class WispRegistry {
     /** The deployment's counters, for the statistics endpoint (the MBean holds the same object). */
     WispMetrics metrics() {
         return metrics;
+    }
+
+    /** What connections hold for destinations now, against the budgets, for the statistics endpoint and the MBean. */
+    MemoryStats memory() {
+        return new MemoryStats(serverBudget, buffers, config);
     }
 
     /** Loads the auth files once; a malformed one fails the deployment with the param's name. */
@@ -178,25 +202,27 @@ public class WispRegistry {
      * A Wisp connection: v2 when the server allows it and the client offered a subprotocol (the draft-6 signal),
      * otherwise v1.
      */
-    WispSession open(PacketSender sender, boolean clientOfferedSubprotocol, ConnectionLimits limits) {
+    WispSession open(PacketSender sender, boolean clientOfferedSubprotocol, ConnectionLimits limits, ReadControl reads) {
         String id = Long.toString(ids.incrementAndGet(), 36);
         V2Settings settings = clientOfferedSubprotocol ? v2 : null;
-        WispSession session = new WispSession(id, config, sender, dialer, metrics, settings, limits);
+        WispSession[] self = new WispSession[1];
+        WispSession session = new WispSession(id, config, settings, new WispSession.Resources(sender, dialer, metrics,
+                buffers, serverBudget, reads, limits, () -> sessions.remove(self[0])));
+        self[0] = session;
         sessions.put(session, sender);
         return session;
     }
 
-    void close(WispSession session) {
-        if (sessions.remove(session) != null) {
-            session.shutdown();
-        }
+    /** Ends a session (idempotent); it leaves the registry as it shuts down. */
+    private static void close(WispSession session) {
+        session.shutdown();
     }
 
     /** A wsproxy connection to {@code target}: a route gets the trusting dialer, anything else the policy's. */
-    WsproxyBridge openWsproxy(PacketSender sender, WsproxyTarget target) {
+    WsproxyBridge openWsproxy(PacketSender sender, WsproxyTarget target, ConnectionLimits limits, ReadControl reads) {
         String id = Long.toString(ids.incrementAndGet(), 36);
-        WsproxyBridge bridge = new WsproxyBridge(id, target, config, sender, target.trusted() ? routeDialer : dialer,
-                metrics);
+        WsproxyBridge bridge = WsproxyBridge.create(id, target, config, new WsproxyBridge.Resources(sender,
+                target.trusted() ? routeDialer : dialer, metrics, buffers, serverBudget, reads, limits));
         wsproxies.put(bridge, sender);
         bridge.closed().thenRun(() -> wsproxies.remove(bridge));
         return bridge;
@@ -307,7 +333,8 @@ public class WispRegistry {
                 return;
             }
             // an MXBean, so the per-type and per-reason maps are open types any JMX console shows
-            server.registerMBean(new StandardMBean(new WispStats(metrics), WispStatsMBean.class, true), mbeanName);
+            server.registerMBean(new StandardMBean(new WispStats(metrics, this::memory), WispStatsMBean.class, true),
+                    mbeanName);
         } catch (JMException e) {
             LOG.log(System.Logger.Level.WARNING, "Wisp statistics MBean not registered: " + e);
             mbeanName = null;

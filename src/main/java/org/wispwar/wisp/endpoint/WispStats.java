@@ -3,14 +3,57 @@ package org.wispwar.wisp.endpoint;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.wispwar.wisp.session.WispMetrics;
+import java.util.function.Supplier;
+import org.wispwar.wisp.metrics.WispMetrics;
 
 /** The MXBean over {@link WispMetrics}. Thread-safe (reads atomics). */
 public final class WispStats implements WispStatsMBean {
     private final WispMetrics metrics;
+    private final Supplier<MemoryStats> memory;
 
-    WispStats(WispMetrics metrics) {
+    WispStats(WispMetrics metrics, Supplier<MemoryStats> memory) {
         this.metrics = metrics;
+        this.memory = memory;
+    }
+
+    @Override
+    public long getBufferedBytes() {
+        return memory.get().bufferedBytes();
+    }
+
+    @Override
+    public long getBufferedBytesPeak() {
+        return memory.get().bufferedBytesPeak();
+    }
+
+    @Override
+    public long getServerByteBudget() {
+        return memory.get().serverByteBudget();
+    }
+
+    @Override
+    public long getConnectionByteBudget() {
+        return memory.get().connectionByteBudget();
+    }
+
+    @Override
+    public long getStreamByteBudget() {
+        return memory.get().streamByteBudget();
+    }
+
+    @Override
+    public long getPooledBytes() {
+        return memory.get().pooledBytes();
+    }
+
+    @Override
+    public long getReadsPaused() {
+        return metrics.readsPaused();
+    }
+
+    @Override
+    public Map<String, Long> getReadPauses() {
+        return metrics.readPauses();
     }
 
     @Override

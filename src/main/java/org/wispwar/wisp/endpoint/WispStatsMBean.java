@@ -3,7 +3,7 @@ package org.wispwar.wisp.endpoint;
 import java.util.Map;
 
 /**
- * The JMX view of a deployment's live counters (see {@link org.wispwar.wisp.session.WispMetrics}), registered as an
+ * The JMX view of a deployment's live counters (see {@link org.wispwar.wisp.metrics.WispMetrics}), registered as an
  * MXBean so that the maps are open types (TabularData of key/value rows) any JMX console can show. The JSON statistics
  * endpoint shows the same numbers under the same names.
  */
@@ -35,4 +35,28 @@ public interface WispStatsMBean {
 
     /** Times each limit refused or throttled something, by param name. */
     Map<String, Long> getLimitsTripped();
+
+    /** Bytes accepted from clients and not yet written to their destinations (queue memory held), now. */
+    long getBufferedBytes();
+
+    /** The most {@link #getBufferedBytes()} has been since deploy. */
+    long getBufferedBytesPeak();
+
+    /** wisp.serverByteBudget: the cap on {@link #getBufferedBytes()}. */
+    long getServerByteBudget();
+
+    /** wisp.connectionByteBudget. */
+    long getConnectionByteBudget();
+
+    /** wisp.streamByteBudget. */
+    long getStreamByteBudget();
+
+    /** Free buffers kept for reuse, not held for anyone (not counted in the budgets). */
+    long getPooledBytes();
+
+    /** WebSockets whose reading is paused now because a byte budget is full. */
+    long getReadsPaused();
+
+    /** Times reading paused so far, by the budget that was full (its param name). */
+    Map<String, Long> getReadPauses();
 }

@@ -11,12 +11,13 @@ import jakarta.websocket.server.ServerEndpoint;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.wispwar.wisp.config.WispConfig;
-import org.wispwar.wisp.session.ClientLimits;
-import org.wispwar.wisp.session.ConnectionLimits;
-import org.wispwar.wisp.session.WsproxyBridge;
-import org.wispwar.wisp.session.WsproxyClose;
-import org.wispwar.wisp.session.WsproxyException;
-import org.wispwar.wisp.session.WsproxyTarget;
+import org.wispwar.wisp.limits.ClientLimits;
+import org.wispwar.wisp.limits.ConnectionLimits;
+import org.wispwar.wisp.stream.ReadControl;
+import org.wispwar.wisp.wsproxy.WsproxyBridge;
+import org.wispwar.wisp.wsproxy.WsproxyClose;
+import org.wispwar.wisp.wsproxy.WsproxyException;
+import org.wispwar.wisp.wsproxy.WsproxyTarget;
 import org.wispwar.wisp.transport.InvalidDestinationException;
 
 /**
@@ -30,8 +31,15 @@ import org.wispwar.wisp.transport.InvalidDestinationException;
 public final class WsproxyEndpoint {
     private static final System.Logger LOG = System.getLogger(WsproxyEndpoint.class.getName());
 
+    /**
+     * Text messages are taken whole (a text part could end inside a UTF-8 sequence); wsproxy clients that send text
+     * send short lines. Larger text messages close with 1009.
+     */
+    static final int TEXT_BUFFER_BYTES = 64 * 1024;
+
     private final WispRegistry registry;
     private volatile WsproxyBridge bridge;
+    private volatile ReadControl reads = ReadControl.NONE;
 
     public WsproxyEndpoint() {
         throw new IllegalStateException("WsproxyEndpoint is built by EndpointConfigurator");
@@ -44,8 +52,7 @@ public final class WsproxyEndpoint {
     @OnOpen
     public void onOpen(Session ws, @PathParam("target") String segment) {
         WispConfig config = registry.config();
-        ws.setMaxBinaryMessageBufferSize(config.maxMessageSize());
-        ws.setMaxTextMessageBufferSize(config.maxMessageSize());
+        ReadControls.limitMessages(ws, config.maxMessageSize(), TEXT_BUFFER_BYTES);
         ws.setMaxIdleTimeout(config.idleTimeout().toMillis());
         WsproxyTarget target;
         try {
@@ -65,18 +72,21 @@ public final class WsproxyEndpoint {
             return;
         }
         ConnectionLimits limits = ((ClientLimits.Admitted) admission).limits();
+        reads = ReadControls.of(ws);
         WsproxyBridge b = registry.openWsproxy(new JakartaPacketSender(ws, config.sendTimeout(), this::brokenConnection),
-                target);
+                target, limits, reads);
         b.closed().thenRun(limits::release);
         bridge = b;
         b.start();
     }
 
+    /** One part of a binary message: a view of the container's buffer, copied into the queue before this returns. */
     @OnMessage
-    public void onBinary(byte[] message) {
+    public void onBinary(ByteBuffer part, boolean last) {
         WsproxyBridge b = bridge;
         if (b != null) {
-            b.acceptFromClient(ByteBuffer.wrap(message));   // a fresh array the container hands over
+            b.acceptPart(part, last);
+            reads.awaitResumed();
         }
     }
 
@@ -84,7 +94,8 @@ public final class WsproxyEndpoint {
     public void onText(String message) {
         WsproxyBridge b = bridge;
         if (b != null) {
-            b.acceptFromClient(ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)));
+            b.acceptPart(ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)), true);
+            reads.awaitResumed();
         }
     }
 

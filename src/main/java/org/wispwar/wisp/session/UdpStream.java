@@ -1,127 +1,182 @@
 package org.wispwar.wisp.session;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.wispwar.wisp.limits.ByteBudget;
+import org.wispwar.wisp.metrics.WispMetrics;
 import org.wispwar.wisp.protocol.CloseReason;
 import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.WispCodec;
+import org.wispwar.wisp.stream.BufferPool;
 
 /**
- * One UDP stream (CONNECT type 0x02): a UDP socket connected to the one checked destination address, and the same two
+ * One UDP stream (CONNECT type 0x02): a UDP channel connected to the one checked destination address, and the same two
  * virtual threads as TCP. One DATA is one datagram, both ways. UDP has no credit: the server never sends CONTINUE for
- * it (wisp-protocol.md §5 rule 5). Its queue is bounded (2B datagrams) like TCP's, but a datagram that finds it full is
- * dropped and counted, because UDP is lossy by contract. A stream with no datagram either way for
- * {@code wisp.udpIdleTimeout} is closed with 0x47. Thread-safe.
+ * it (wisp-protocol.md §5 rule 5). Its queue is bounded in datagrams (2B) and in bytes (the stream's byte budget), but
+ * a full queue never stops the WebSocket's reading: a datagram that finds it full is dropped and counted, because UDP
+ * is lossy by contract. So is a datagram larger than {@value #MAX_DATAGRAM} bytes, which cannot be sent. A stream with
+ * no datagram either way for {@code wisp.udpIdleTimeout} is closed with 0x47. Thread-safe.
  */
-final class UdpStream extends QueuedStream {
+final class UdpStream extends WispStream {
     /** The largest UDP payload (65 535 − 8-byte UDP header − 20-byte IPv4 header); larger DATA cannot be sent. */
     static final int MAX_DATAGRAM = 65_507;
 
-    private volatile long lastActivity = System.nanoTime();
+    private final int cap;
+    /** Receive thread only: the current datagram is being dropped. */
+    private boolean dropping;
+    /** Receive thread only: bytes of the current datagram so far. */
+    private int length;
 
-    UdpStream(WispSession session, Connect request) {
-        super(session, request, 2 * session.config().bufferSize());
+    UdpStream(WispStreamContext wisp, Connect request) {
+        super(wisp, request);
+        this.cap = 2 * wisp.window();
     }
 
     @Override
-    public WispMetrics.StreamKind kind() {
+    WispMetrics.StreamKind kind() {
         return WispMetrics.StreamKind.UDP;
     }
 
     @Override
-    boolean queueFullLocked() {
-        session.metrics().udpDatagramDropped();
-        return false;
+    boolean dataStart() {
+        length = 0;
+        dropping = unwrittenPackets() >= cap || budget().exhausted() || !beginPacket();
+        if (dropping) {
+            context.metrics().udpDatagramDropped();
+        }
+        return true;   // the parts still come here, so a datagram too large can be dropped on its way
     }
 
     @Override
-    void connectAndPump() throws Exception {
-        if (!session.udpAllowed()) {
+    void dataPart(ByteBuffer part) {
+        if (dropping) {
+            return;
+        }
+        length += part.remaining();
+        if (length > MAX_DATAGRAM) {
+            dropping = true;
+            abortPacket();
+            context.metrics().udpDatagramDropped();   // cannot be one datagram
+            return;
+        }
+        append(part);
+    }
+
+    @Override
+    void dataEnd() {
+        if (!dropping) {
+            endPacket();
+        }
+    }
+
+    @Override
+    ByteBudget readBudget() {
+        return null;
+    }
+
+    @Override
+    protected Closeable connect() throws Exception {
+        if (!wisp.udpAllowed()) {
             throw new WispStreamException(id, CloseReason.SERVER_STREAM_INVALID_INFO,
                     "UDP streams are disabled, or the v2 client did not list the UDP extension");
         }
-        DatagramSocket s = session.dialer().udp().connect(request.hostname(), request.port(), this::attach);
-        if (!markConnected()) {
-            closeQuietly(s);
+        return context.dialer().udp().connect(request.hostname(), request.port(), this::attach);
+    }
+
+    @Override
+    protected void pump(Closeable socket) throws Exception {
+        DatagramChannel s = (DatagramChannel) socket;
+        touch();
+        if (!startDown(() -> receiveLoop(s))) {
             return;
         }
-        lastActivity = System.nanoTime();
-        if (!session.spawn(threadName("down"), () -> pumpDown(s))) {
-            close(CloseReason.UNKNOWN, false);
-            return;
-        }
-        pumpUp(s);
+        sendLoop(s);
     }
 
     /** -up: each queued DATA payload goes out as one datagram. */
-    private void pumpUp(DatagramSocket s) throws IOException, InterruptedException {
-        List<ByteBuffer> batch = new ArrayList<>();
-        byte[] copy = null;
-        DatagramPacket packet = new DatagramPacket(new byte[0], 0);
-        while (takeInto(batch) != Take.CLOSED) {
-            for (ByteBuffer b : batch) {
-                int n = b.remaining();
-                if (n > MAX_DATAGRAM) {
-                    session.metrics().udpDatagramDropped();   // cannot be one datagram
-                    continue;
-                }
-                if (b.hasArray()) {
-                    packet.setData(b.array(), b.arrayOffset() + b.position(), n);
+    private void sendLoop(DatagramChannel s) throws IOException, InterruptedException {
+        List<ByteBuffer> views = new ArrayList<>();
+        ByteBuffer joined = null;
+        try {
+            while (datagramTake(views)) {
+                ByteBuffer datagram;
+                if (views.size() <= 1) {
+                    datagram = views.isEmpty() ? ByteBuffer.allocate(0) : views.get(0);
                 } else {
-                    if (copy == null) {
-                        copy = new byte[MAX_DATAGRAM];
+                    if (joined == null) {
+                        joined = context.buffers().acquire(BufferPool.MAX_CHUNK);   // rare: a datagram over chunks
                     }
-                    b.duplicate().get(copy, 0, n);   // decoded payloads are read-only views: copy, at most 64 KiB
-                    packet.setData(copy, 0, n);
+                    joined.clear();
+                    for (ByteBuffer v : views) {
+                        joined.put(v);
+                    }
+                    datagram = joined.flip();
                 }
-                session.throttleUp(n);
-                s.send(packet);
-                lastActivity = System.nanoTime();
+                throttleUp(datagram.remaining());
+                s.write(datagram);
+                touch();
+                views.clear();
+                datagramDone();
             }
-            written(batch.size());
-            batch.clear();
+        } finally {
+            if (joined != null) {
+                context.buffers().release(joined);
+            }
         }
     }
 
     /** -down: each datagram from the destination becomes one DATA; idle for udpIdleTimeout closes with 0x47. */
-    private void pumpDown(DatagramSocket s) {
+    private void receiveLoop(DatagramChannel s) {
         byte[] buffer = new byte[WispCodec.HEADER_LENGTH + MAX_DATAGRAM];
         WispCodec.writeDataHeader(buffer, 0, id);
         DatagramPacket packet = new DatagramPacket(buffer, WispCodec.HEADER_LENGTH, MAX_DATAGRAM);
         ByteBuffer frame = ByteBuffer.wrap(buffer);
-        long idleNanos = session.config().udpIdleTimeout().toNanos();
+        long idleNanos = wisp.udpIdleTimeout().toNanos();
         try {
             while (true) {
-                long left = idleNanos - (System.nanoTime() - lastActivity);
+                long left = idleNanos - idleFor(System.nanoTime());
                 if (left <= 0) {
                     close(CloseReason.SERVER_STREAM_TIMED_OUT, true);
                     return;
                 }
-                s.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left))));
+                s.socket().setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE,
+                        TimeUnit.NANOSECONDS.toMillis(left))));
                 packet.setData(buffer, WispCodec.HEADER_LENGTH, MAX_DATAGRAM);
                 try {
-                    s.receive(packet);
+                    s.socket().receive(packet);
                 } catch (SocketTimeoutException e) {
                     continue;   // re-check: -up may have been active meanwhile
                 }
-                lastActivity = System.nanoTime();
-                session.throttleDown(packet.getLength());
+                touch();
+                throttleDown(packet.getLength());
+                context.metrics().toClient(packet.getLength());
                 frame.limit(WispCodec.HEADER_LENGTH + packet.getLength()).position(0);
                 try {
-                    session.sendData(frame);
+                    context.sender().sendFrame(frame);
                 } catch (IOException e) {
-                    close(CloseReason.UNEXPECTED, false);   // the WebSocket is gone or going
+                    onSendFailed(e);   // the WebSocket is gone or going
                     return;
                 }
             }
         } catch (IOException e) {
-            close(CloseReasons.from(e), true);
+            failed(e);
         }
+    }
+
+    @Override
+    protected void onEof() {
+        close(CloseReason.VOLUNTARY, true);   // datagrams have no EOF; kept for the contract
+    }
+
+    @Override
+    protected void onSendFailed(IOException e) {
+        close(CloseReason.UNEXPECTED, false);
     }
 }

@@ -2,6 +2,7 @@ package org.wispwar.wisp.session;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -9,29 +10,41 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.wispwar.wisp.config.WispConfig;
+import org.wispwar.wisp.limits.ByteBudget;
+import org.wispwar.wisp.limits.ConnectionLimits;
+import org.wispwar.wisp.metrics.WispMetrics;
 import org.wispwar.wisp.protocol.Close;
 import org.wispwar.wisp.protocol.CloseReason;
 import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.Continue;
 import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.Info;
+import org.wispwar.wisp.protocol.PacketReader;
 import org.wispwar.wisp.protocol.PacketType;
 import org.wispwar.wisp.protocol.Role;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispCodec;
 import org.wispwar.wisp.protocol.WispPacket;
 import org.wispwar.wisp.protocol.WispProtocolException;
+import org.wispwar.wisp.stream.BufferPool;
+import org.wispwar.wisp.stream.PacketSender;
+import org.wispwar.wisp.stream.ReadControl;
+import org.wispwar.wisp.stream.ReadGate;
+import org.wispwar.wisp.stream.StreamContext;
 import org.wispwar.wisp.transport.TcpDialer;
 
 /**
  * One Wisp connection (one WebSocket): its streams, their credit, and how they end.
  *
- * <p>Threading contract, as the container gives it: {@link #onMessage} is never called concurrently for one session
- * (Jakarta delivers a session's messages one at a time) and never blocks: it decodes, routes and queues. All socket I/O
- * and every blocking send run on this session's virtual threads, two per TCP stream. {@link #shutdown} may be called
- * from any thread, any number of times; the first call releases every stream, socket and thread.
+ * <p>Threading contract, as the container gives it: {@link #onMessagePart} is never called concurrently for one session
+ * (Jakarta delivers a session's message parts one at a time) and never blocks: it decodes, routes and queues, copying
+ * each DATA payload part once into its stream's queue. When a byte budget fills (the stream's, this connection's or the
+ * server's), it pauses the WebSocket's reading through its {@link ReadGate}; the streams' writers resume it as the
+ * bytes drain. All socket I/O and every blocking send run on this session's virtual threads, two per TCP stream.
+ * {@link #shutdown} may be called from any thread, any number of times; the first call releases every stream, socket,
+ * buffer and thread.
  */
-public final class WispSession {
+public final class WispSession implements PacketReader.Handler {
     private static final System.Logger LOG = System.getLogger(WispSession.class.getName());
     /** WebSocket close code after a refused v2 handshake (the Wisp reason went on stream 0 just before). */
     public static final int HANDSHAKE_REFUSED_CODE = 1008;
@@ -39,11 +52,20 @@ public final class WispSession {
     private final String id;
     private final WispConfig config;
     private final PacketSender sender;
-    private final TcpDialer dialer;
     private final WispMetrics metrics;
-    private final ConcurrentHashMap<Integer, StreamHandle> streams = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, WispStream> streams = new ConcurrentHashMap<>();
     private final ExecutorService threads;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final PacketReader reader;
+    private final ByteBudget budget;
+    private final ReadGate gate;
+    /** What every stream of this connection gets; built once the connection is open (the handshake decides it). */
+    private volatile WispStreamContext streamContext;
+    private final StreamContext coreContext;
+    /** Receive thread only: the stream the current DATA packet feeds, or null when its bytes are ignored. */
+    private WispStream current;
+    /** Receive thread only: the stream the last part fed, whose budget may pause reading. */
+    private WispStream fed;
 
     /** Where the connection is: v1 starts OPEN; v2 goes HANDSHAKE → VERIFYING → OPEN. */
     private enum Phase {
@@ -54,6 +76,8 @@ public final class WispSession {
 
     /** Null: no limits (tests). */
     private final ConnectionLimits limits;
+    /** Runs once, when the session has shut down (the registry forgets it); may be null. */
+    private final Runnable ended;
     /** When the oldest unanswered ping went out (System.nanoTime), or 0 when every ping was answered. */
     private final java.util.concurrent.atomic.AtomicLong pingOutstandingSince = new java.util.concurrent.atomic.AtomicLong();
 
@@ -66,31 +90,35 @@ public final class WispSession {
     private volatile boolean udpAllowed;
     private volatile boolean streamConfirm;
 
-    /** A v1 session. */
-    public WispSession(String id, WispConfig config, PacketSender sender, TcpDialer dialer, WispMetrics metrics) {
-        this(id, config, sender, dialer, metrics, null);
+    /** Everything a connection draws on besides its config: shared by the deployment, or made for the connection. */
+    public record Resources(PacketSender sender, TcpDialer dialer, WispMetrics metrics, BufferPool buffers,
+            ByteBudget serverBudget, ReadControl reads, ConnectionLimits limits, Runnable ended) {
     }
 
-    /** A v2 session when {@code v2} is not null (the client offered a subprotocol and v2 is enabled), else v1. */
-    public WispSession(String id, WispConfig config, PacketSender sender, TcpDialer dialer, WispMetrics metrics,
-            V2Settings v2) {
-        this(id, config, sender, dialer, metrics, v2, null);
-    }
-
-    /** With the connection's rate limits and bandwidth caps ({@code limits} null: none). */
-    public WispSession(String id, WispConfig config, PacketSender sender, TcpDialer dialer, WispMetrics metrics,
-            V2Settings v2, ConnectionLimits limits) {
-        this.limits = limits;
+    /**
+     * A v2 session when {@code v2} is not null (the client offered a subprotocol and v2 is enabled), else v1, with the
+     * connection's rate limits and bandwidth caps in {@code resources} (null: none).
+     */
+    public WispSession(String id, WispConfig config, V2Settings v2, Resources resources) {
+        this.limits = resources.limits();
+        this.ended = resources.ended();
         this.id = id;
         this.config = config;
-        this.sender = sender;
-        this.dialer = dialer;
-        this.metrics = metrics;
+        this.metrics = resources.metrics();
+        this.sender = new SessionSender(resources.sender());
         this.v2 = v2;
         this.handshake = v2 == null ? null : new V2Handshake(v2);
         this.phase = v2 == null ? Phase.OPEN : Phase.HANDSHAKE;
         this.udpAllowed = v2 == null && config.allowUdp();
         this.threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("wisp-" + id + "-", 0).factory());
+        this.reader = new PacketReader(config.maxMessageSize(), Role.CLIENT);
+        this.budget = resources.serverBudget().child(WispConfig.CONNECTION_BYTE_BUDGET, config.connectionByteBudget());
+        this.gate = new ReadGate(resources.reads(), budget, metrics);
+        this.coreContext = new StreamContext(id, sender, this::spawn, metrics, resources.dialer(),
+                resources.buffers(), budget, config.streamByteBudget(), limits, config.readBufferSize());
+        if (phase == Phase.OPEN) {
+            openStreams();
+        }
         metrics.sessionOpened();
     }
 
@@ -112,24 +140,49 @@ public final class WispSession {
         spawn("wisp-" + id + "-handshake", this::enforceHandshakeTimeout);
     }
 
+    /** Fixes what the streams get, now that the extensions are decided. */
+    private void openStreams() {
+        streamContext = new WispStreamContext(coreContext, config.bufferSize(), streamConfirm, udpAllowed,
+                config.udpIdleTimeout(), this::removeStream);
+    }
+
     private void sendInitialContinue() throws IOException {
         trace("<<", PacketType.CONTINUE, 0, WispCodec.HEADER_LENGTH + WispCodec.CONTINUE_LENGTH);
         sender.send(new Continue(0, config.bufferSize()));
     }
 
     /**
-     * Handles one binary message from the client.
+     * Handles one whole binary message from the client (a message that came in one part).
      *
-     * @throws WispProtocolException when the message breaks the protocol; the caller closes the WebSocket (1002) after
-     *                               calling {@link #shutdown()}
+     * @throws WispProtocolException as {@link #onMessagePart}
      */
     public void onMessage(ByteBuffer message) throws WispProtocolException {
+        onMessagePart(message, true);
+    }
+
+    /**
+     * Handles the next part of a binary message from the client; {@code last} ends the message. The part is a view of
+     * the container's buffer: DATA bytes are copied into their stream's queue before this returns, nothing else is
+     * kept. Afterwards, reading pauses if a byte budget is full.
+     *
+     * @throws WispProtocolException when the message breaks the protocol or a size limit; the caller closes the
+     *                               WebSocket with its {@link WispProtocolException#closeCode()} after calling
+     *                               {@link #shutdown()}
+     */
+    public void onMessagePart(ByteBuffer part, boolean last) throws WispProtocolException {
         if (closed.get()) {
             return;
         }
-        WispPacket packet = WispCodec.decode(message, Role.CLIENT);
+        fed = null;
+        reader.accept(part, last, this);
+        WispStream s = fed;
+        gate.afterPart(s == null ? null : s.readBudget());
+    }
+
+    @Override
+    public void packet(WispPacket packet) throws WispProtocolException {
         if (LOG.isLoggable(System.Logger.Level.TRACE)) {
-            trace(">>", message.get(message.position()) & 0xFF, packet.streamId(), message.remaining());
+            trace(">>", typeOf(packet), packet.streamId(), (int) reader.messageLength());
         }
         switch (phase) {
             case HANDSHAKE -> {
@@ -138,7 +191,9 @@ public final class WispSession {
                     spawn("wisp-" + id + "-handshake-verify", () -> finishHandshake(info));
                     return;
                 }
-                downgradeToV1(packet);
+                if (downgradeToV1()) {
+                    dispatch(packet);
+                }
             }
             case VERIFYING -> throw new WispProtocolException(
                     PacketType.name(typeOf(packet)) + " before the v2 handshake completed");
@@ -146,10 +201,61 @@ public final class WispSession {
         }
     }
 
+    @Override
+    public void dataStart(int streamId) throws WispProtocolException {
+        current = null;
+        switch (phase) {
+            case HANDSHAKE -> {
+                if (!downgradeToV1()) {
+                    return;
+                }
+            }
+            case VERIFYING -> throw new WispProtocolException("DATA before the v2 handshake completed");
+            case OPEN -> {
+            }
+        }
+        WispStream stream = streams.get(streamId);
+        if (stream == null) {
+            // Unknown or already closed: the client may still have had DATA in flight (wisp-protocol.md §3.2).
+            LOG.log(System.Logger.Level.TRACE, "[{0}] DATA for unknown stream {1} ignored", id, unsigned(streamId));
+            return;
+        }
+        if (limits != null && !limits.allowPacket()) {
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] stream {1}: over the packet rate limit", id, unsigned(streamId));
+            stream.close(CloseReason.SERVER_STREAM_THROTTLED, true);
+            return;
+        }
+        if (stream.dataStart()) {
+            current = stream;
+        }
+    }
+
+    @Override
+    public void dataPart(ByteBuffer part) {
+        WispStream s = current;
+        if (s != null) {
+            metrics.fromClient(part.remaining());
+            s.dataPart(part);
+            fed = s;
+        }
+    }
+
+    @Override
+    public void dataEnd() {
+        WispStream s = current;
+        if (LOG.isLoggable(System.Logger.Level.TRACE)) {
+            trace(">>", PacketType.DATA, s == null ? -1 : s.id(), (int) reader.messageLength());
+        }
+        if (s != null) {
+            s.dataEnd();
+            current = null;
+        }
+    }
+
     private void dispatch(WispPacket packet) throws WispProtocolException {
         switch (packet) {
             case Connect c -> open(c);
-            case Data d -> route(d);
+            case Data d -> throw new IllegalStateException("DATA is read part by part, never whole");
             case Continue c -> throw new WispProtocolException(
                     "CONTINUE from a client on stream " + Integer.toUnsignedString(c.streamId()));
             case Close c -> closeFromClient(c);
@@ -160,26 +266,28 @@ public final class WispSession {
     /**
      * The client offered a subprotocol but answered the server INFO with something else: it speaks v1. Without
      * required auth that is allowed (v2 draft 6 leaves it open; wisp-mux 6 downgrades too): send the v1 CONTINUE and
-     * carry on. With required auth, downgrading would skip authentication, so the connection is refused with 0xc2.
+     * carry on; true when the packet that showed it is to be handled as v1. With required auth, downgrading would skip
+     * authentication, so the connection is refused with 0xc2.
      */
-    private void downgradeToV1(WispPacket first) throws WispProtocolException {
+    private boolean downgradeToV1() {
         handshakeDone.countDown();
         if (v2.authRequired()) {
             spawn("wisp-" + id + "-handshake-reject", () -> reject(new V2Handshake.Rejected(
                     CloseReason.EXTENSIONS_AUTH_REQUIRED, "authentication required, but the client sent no INFO")));
             phase = Phase.VERIFYING;   // nothing more is accepted while the rejection goes out
-            return;
+            return false;
         }
         LOG.log(System.Logger.Level.DEBUG, "[{0}] no client INFO: continuing as v1", id);
         udpAllowed = config.allowUdp();
+        openStreams();
         phase = Phase.OPEN;
         try {
             sendInitialContinue();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "[{0}] could not send CONTINUE: {1}", id, e.toString());
-            return;
+            return false;
         }
-        dispatch(first);
+        return true;
     }
 
     /** On a virtual thread: verify the client INFO (password hashing blocks), then open or refuse the connection. */
@@ -190,6 +298,7 @@ public final class WispSession {
             case V2Handshake.Accepted a -> {
                 udpAllowed = a.udp();
                 streamConfirm = a.streamConfirm();
+                openStreams();
                 phase = Phase.OPEN;   // before the CONTINUE: the client may send as soon as it arrives
                 LOG.log(System.Logger.Level.DEBUG, "[{0}] v2 handshake accepted (udp={1}, confirm={2}, auth={3})", id,
                         a.udp(), a.streamConfirm(), a.user() != null);
@@ -248,35 +357,31 @@ public final class WispSession {
 
     /** Closes, with CLOSE 0x47, every TCP stream that moved no byte either way for {@code idleNanos}. */
     public void closeIdleStreams(long now, long idleNanos) {
-        for (StreamHandle s : streams.values()) {
+        for (WispStream s : streams.values()) {
             if (s instanceof TcpStream t && t.idleFor(now) >= idleNanos) {
                 t.close(CloseReason.SERVER_STREAM_TIMED_OUT, true);
             }
         }
     }
 
-    /** Bandwidth caps towards destinations: sleeps the calling stream thread as needed. */
-    void throttleUp(long bytes) throws java.io.InterruptedIOException {
-        if (limits != null) {
-            limits.throttleUp(bytes);
+    /**
+     * Closes every stream whose destination has taken no byte for {@code timeoutNanos} while bytes waited for it
+     * (CLOSE 0x47, or 0x49 for a stream finishing after a credit overrun), which releases what it held.
+     */
+    public void closeStalledStreams(long now, long timeoutNanos) {
+        for (WispStream s : streams.values()) {
+            s.closeIfStalled(now, timeoutNanos);
         }
     }
 
-    /** Bandwidth caps towards the client: sleeps the calling stream thread as needed. */
-    void throttleDown(long bytes) throws java.io.InterruptedIOException {
-        if (limits != null) {
-            limits.throttleDown(bytes);
-        }
+    /** Whether this connection's reading is paused now (a byte budget is full). */
+    public boolean readPaused() {
+        return gate.paused();
     }
 
-    /** Whether UDP streams may be opened on this connection. */
-    boolean udpAllowed() {
-        return udpAllowed;
-    }
-
-    /** Whether both sides listed extension 0x05: a CONTINUE on each new TCP stream once it is connected. */
-    boolean streamConfirm() {
-        return streamConfirm;
+    /** Bytes this connection holds now, queued for its destinations. */
+    public long bufferedBytes() {
+        return budget.used();
     }
 
     private void open(Connect c) throws WispProtocolException {
@@ -284,10 +389,10 @@ public final class WispSession {
         if (streamId == 0) {
             throw new WispProtocolException("CONNECT on stream 0, which is reserved for the connection");
         }
-        QueuedStream stream = StreamType.of(c.type()).orElse(null) == StreamType.UDP
-                ? new UdpStream(this, c)
-                : new TcpStream(this, c);   // TCP, and unknown types, which it answers with CLOSE 0x41
-        StreamHandle existing = streams.putIfAbsent(streamId, stream);
+        WispStream stream = StreamType.of(c.type()).orElse(null) == StreamType.UDP
+                ? new UdpStream(streamContext, c)
+                : new TcpStream(streamContext, c);   // TCP, and unknown types, which it answers with CLOSE 0x41
+        WispStream existing = streams.putIfAbsent(streamId, stream);
         if (existing != null) {
             // The id is live: the client can no longer tell the two apart, so both end with one CLOSE 0x41.
             LOG.log(System.Logger.Level.DEBUG, "[{0}] CONNECT reuses live stream {1}", id, unsigned(streamId));
@@ -307,29 +412,13 @@ public final class WispSession {
             return;
         }
         metrics.streamOpened(stream.kind());
-        if (!spawn(stream.threadName("up"), stream::run)) {
+        if (!stream.start()) {
             stream.close(CloseReason.UNKNOWN, false);
         }
     }
 
-    private void route(Data d) {
-        StreamHandle stream = streams.get(d.streamId());
-        if (stream == null) {
-            // Unknown or already closed: the client may still have had DATA in flight (wisp-protocol.md §3.2).
-            LOG.log(System.Logger.Level.TRACE, "[{0}] DATA for unknown stream {1} ignored", id, unsigned(d.streamId()));
-            return;
-        }
-        metrics.fromClient(d.payload().remaining());
-        if (limits != null && !limits.allowPacket()) {
-            LOG.log(System.Logger.Level.DEBUG, "[{0}] stream {1}: over the packet rate limit", id, unsigned(d.streamId()));
-            stream.close(CloseReason.SERVER_STREAM_THROTTLED, true);
-            return;
-        }
-        stream.acceptData(d.payload());
-    }
-
     private void closeFromClient(Close c) {
-        StreamHandle stream = streams.get(c.streamId());
+        WispStream stream = streams.get(c.streamId());
         if (stream != null) {
             stream.close(c.reason(), false);
         }
@@ -342,7 +431,7 @@ public final class WispSession {
      * next, which also releases any stream opened meanwhile.
      */
     public void closeAllStreams(CloseReason reason) {
-        for (StreamHandle s : streams.values()) {
+        for (WispStream s : streams.values()) {
             s.close(reason, true);
         }
     }
@@ -355,7 +444,8 @@ public final class WispSession {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        for (StreamHandle s : streams.values()) {
+        gate.close();
+        for (WispStream s : streams.values()) {
             s.close(CloseReason.UNKNOWN, false);
         }
         threads.shutdownNow();
@@ -363,6 +453,9 @@ public final class WispSession {
             limits.release();
         }
         metrics.sessionClosed();
+        if (ended != null) {
+            ended.run();
+        }
         LOG.log(System.Logger.Level.DEBUG, "[{0}] session ended", id);
     }
 
@@ -377,38 +470,52 @@ public final class WispSession {
 
     // ------------------------------------------------------------------------------------------- for the streams
 
-    WispConfig config() {
-        return config;
-    }
-
-    TcpDialer dialer() {
-        return dialer;
-    }
-
-    WispMetrics metrics() {
-        return metrics;
-    }
-
-    void removeStream(int streamId, StreamHandle stream) {
-        if (streams.remove(streamId, stream)) {
+    private void removeStream(WispStream stream) {
+        if (streams.remove(stream.id(), stream)) {
             metrics.streamClosed(stream.kind());
         }
     }
 
-    /** Sends a packet from a stream thread; blocks (backpressure). */
-    void send(WispPacket packet) throws IOException {
-        checkOpen();
-        if (LOG.isLoggable(System.Logger.Level.TRACE)) {
-            trace("<<", typeOf(packet), packet.streamId(), -1);
+    /**
+     * The sender the streams get: nothing goes out once {@link #shutdown()} has begun (the WebSocket is gone or going),
+     * and packets are traced.
+     */
+    private final class SessionSender implements PacketSender {
+        private final PacketSender out;
+
+        SessionSender(PacketSender out) {
+            this.out = out;
         }
-        sender.send(packet);
+
+        @Override
+        public void sendFrame(ByteBuffer frame) throws IOException {
+            checkOpen();
+            out.sendFrame(frame);
+        }
+
+        @Override
+        public void send(WispPacket packet) throws IOException {
+            checkOpen();
+            if (LOG.isLoggable(System.Logger.Level.TRACE)) {
+                trace("<<", typeOf(packet), packet.streamId(), -1);
+            }
+            out.send(packet);
+        }
+
+        @Override
+        public boolean ping() {
+            return out.ping();
+        }
+
+        @Override
+        public void closeConnection(int code, String reason) {
+            out.closeConnection(code, reason);
+        }
     }
 
-    /** Sends an encoded DATA frame from a stream's -down thread; blocks (backpressure). */
-    void sendData(ByteBuffer frame) throws IOException {
-        checkOpen();
-        metrics.toClient(frame.remaining() - WispCodec.HEADER_LENGTH);
-        sender.sendFrame(frame);
+    /** Sends a packet of the session's own (handshake, CLOSE of a refused stream); blocks. */
+    void send(WispPacket packet) throws IOException {
+        sender.send(packet);
     }
 
     /** Nothing is sent once {@link #shutdown()} has begun: the WebSocket is gone or going. */
@@ -442,10 +549,6 @@ public final class WispSession {
     /** Starts a counted virtual thread; false when the session is already shut down. */
     boolean spawn(String name, Runnable task) {
         return metrics.spawn(threads, name, task);
-    }
-
-    String threadName(int streamId, String role) {
-        return "wisp-" + id + "-" + unsigned(streamId) + "-" + role;
     }
 
     static String unsigned(int streamId) {

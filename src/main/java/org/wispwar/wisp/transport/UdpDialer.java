@@ -1,9 +1,11 @@
 package org.wispwar.wisp.transport;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
 import java.util.function.Consumer;
 
 /**
@@ -19,7 +21,7 @@ public final class UdpDialer {
     }
 
     /**
-     * Opens a UDP socket connected to {@code host:port}. {@code onSocket} receives it before anything else happens, so
+     * Opens a UDP channel connected to {@code host:port}. {@code onSocket} receives it before anything else happens, so
      * its owner can close it from another thread. A UDP connect sends nothing; an unreachable port shows up later as a
      * {@link java.net.PortUnreachableException} on receive.
      *
@@ -27,12 +29,13 @@ public final class UdpDialer {
      * @throws java.net.UnknownHostException the name does not resolve (0x42)
      * @throws DestinationBlockedException  every resolved address is refused by the policy (0x48)
      */
-    public DatagramSocket connect(String host, int port, Consumer<? super DatagramSocket> onSocket)
+    public DatagramChannel connect(String host, int port, Consumer<? super DatagramChannel> onSocket)
             throws IOException {
         InetAddress address = addresses.resolveAllowed(true, host, port).get(0);
-        DatagramSocket socket = new DatagramSocket();
-        onSocket.accept(socket);
-        socket.connect(new InetSocketAddress(address, port));
-        return socket;
+        DatagramChannel channel = DatagramChannel.open(
+                address instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+        onSocket.accept(channel);
+        channel.connect(new InetSocketAddress(address, port));
+        return channel;
     }
 }

@@ -22,7 +22,7 @@ class WispConfigTest {
         WispConfig c = WispConfig.from(Map.of());
 
         assertEquals(128, c.bufferSize(), "bufferSize");
-        assertEquals(65536, c.maxMessageSize(), "maxMessageSize");
+        assertEquals(100 * 1024 * 1024, c.maxMessageSize(), "maxMessageSize: a 64 MiB single-packet upload fits");
         assertEquals(32 * 1024, c.readBufferSize(), "readBufferSize");
         assertEquals(Duration.ofSeconds(10), c.connectTimeout(), "connectTimeout");
         assertEquals(Duration.ofSeconds(30), c.sendTimeout(), "sendTimeout");
@@ -30,6 +30,11 @@ class WispConfigTest {
         assertEquals(1024, c.maxStreamsPerConnection(), "maxStreamsPerConnection");
         assertFalse(c.allowPrivateAddresses(), "allowPrivateAddresses");
         assertTrue(c.tcpNoDelay(), "tcpNoDelay");
+        assertEquals(1024 * 1024, c.streamByteBudget(), "streamByteBudget");
+        assertEquals(16 * 1024 * 1024, c.connectionByteBudget(), "connectionByteBudget");
+        assertEquals(Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4), c.serverByteBudget(),
+                "serverByteBudget: a quarter of the max heap");
+        assertEquals(Duration.ofSeconds(30), c.destinationTimeout(), "destinationTimeout");
         assertEquals(c, WispConfig.defaults(), "defaults()");
     }
 
@@ -81,6 +86,23 @@ class WispConfigTest {
     }
 
     @Test
+    void budgetsAndMessageSizeTakeUnits() {
+        WispConfig c = WispConfig.from(Map.of("wisp.maxMessageSize", "64MiB", "wisp.streamByteBudget", "256k",
+                "wisp.connectionByteBudget", "4m", "wisp.serverByteBudget", "1g", "wisp.destinationTimeout", "5s"));
+        assertEquals(64 << 20, c.maxMessageSize());
+        assertEquals(256 << 10, c.streamByteBudget());
+        assertEquals(4 << 20, c.connectionByteBudget());
+        assertEquals(1L << 30, c.serverByteBudget());
+        assertEquals(Duration.ofSeconds(5), c.destinationTimeout());
+    }
+
+    @Test
+    void aLargeStreamBudgetRaisesTheDefaultsAboveIt() {
+        WispConfig c = WispConfig.from(Map.of("wisp.streamByteBudget", "32m"));
+        assertEquals(32 << 20, c.connectionByteBudget(), "the connection default is at least the stream budget");
+    }
+
+    @Test
     void boundaryValuesAreAccepted() {
         WispConfig low = WispConfig.from(Map.of("wisp.bufferSize", "1", "wisp.maxMessageSize", "1024",
                 "wisp.readBufferSize", "512", "wisp.maxStreamsPerConnection", "1", "wisp.connectTimeout", "1"));
@@ -89,10 +111,10 @@ class WispConfigTest {
         assertEquals(1, low.maxStreamsPerConnection());
         assertEquals(Duration.ofMillis(1), low.connectTimeout());
 
-        WispConfig high = WispConfig.from(Map.of("wisp.bufferSize", "65535", "wisp.maxMessageSize", "67108864",
+        WispConfig high = WispConfig.from(Map.of("wisp.bufferSize", "65535", "wisp.maxMessageSize", "2147483647",
                 "wisp.readBufferSize", "16777216"));
         assertEquals(65535, high.bufferSize());
-        assertEquals(64 * 1024 * 1024, high.maxMessageSize());
+        assertEquals(Integer.MAX_VALUE, high.maxMessageSize());
         assertEquals(16 * 1024 * 1024, high.readBufferSize());
     }
 
@@ -103,8 +125,16 @@ class WispConfigTest {
                 bad("wisp.bufferSize", "-1", "wisp.bufferSize must be 1..65535, was -1"),
                 bad("wisp.bufferSize", "ten", "wisp.bufferSize must be a whole number, was \"ten\""),
                 bad("wisp.bufferSize", "2147483648", "wisp.bufferSize must be a whole number, was \"2147483648\""),
-                bad("wisp.maxMessageSize", "1023", "wisp.maxMessageSize must be 1024..67108864, was 1023"),
-                bad("wisp.maxMessageSize", "67108865", "wisp.maxMessageSize must be 1024..67108864, was 67108865"),
+                bad("wisp.maxMessageSize", "1023", "wisp.maxMessageSize must be 1024..2147483647, was 1023"),
+                bad("wisp.maxMessageSize", "2g", "wisp.maxMessageSize must be 1024..2147483647, was 2147483648"),
+                bad("wisp.maxMessageSize", "lots",
+                        "wisp.maxMessageSize must be a byte count such as 65536, 64k or 10MiB, was \"lots\""),
+                bad("wisp.streamByteBudget", "65535", "wisp.streamByteBudget must be at least 65536 (64k), was 65535"),
+                bad("wisp.connectionByteBudget", "512k",
+                        "wisp.connectionByteBudget must be at least wisp.streamByteBudget (1048576), was 524288"),
+                bad("wisp.serverByteBudget", "1m",
+                        "wisp.serverByteBudget must be at least wisp.connectionByteBudget (16777216), was 1048576"),
+                bad("wisp.destinationTimeout", "0s", "wisp.destinationTimeout must be a positive duration, was 0ms"),
                 bad("wisp.readBufferSize", "511", "wisp.readBufferSize must be 512..16777216, was 511"),
                 bad("wisp.readBufferSize", "16777217", "wisp.readBufferSize must be 512..16777216, was 16777217"),
                 bad("wisp.connectTimeout", "ten",

@@ -6,17 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.wispwar.wisp.session.WispMetrics;
+import org.wispwar.wisp.config.WispConfig;
+import org.wispwar.wisp.limits.ByteBudget;
+import org.wispwar.wisp.metrics.WispMetrics;
+import org.wispwar.wisp.stream.BufferPool;
 
 /** The statistics' JSON shape, its string escaping, the MBean's type names, and the bearer-token check. */
 class StatsTest {
+    private static final MemoryStats NO_MEMORY = new MemoryStats(null, null, null);
+
     @Test
     void freshMetricsRenderEveryFieldInTheMBeansOrderAndNames() {
         assertEquals("{\"sessions\":0,\"streams\":0,\"threads\":0,\"sockets\":0,\"streamsOpened\":0,"
                 + "\"streamsByType\":{\"tcp\":0,\"udp\":0,\"wsproxy\":0,\"other\":0},"
                 + "\"streamsOpenedByType\":{\"tcp\":0,\"udp\":0,\"wsproxy\":0,\"other\":0},"
                 + "\"bytesFromClients\":0,\"bytesToClients\":0,\"udpDatagramsDropped\":0,"
-                + "\"closesByReason\":{},\"limitsTripped\":{}}", StatsJson.render(new WispMetrics()));
+                + "\"closesByReason\":{},\"limitsTripped\":{},"
+                + "\"bufferedBytes\":0,\"bufferedBytesPeak\":0,\"serverByteBudget\":0,\"connectionByteBudget\":0,"
+                + "\"streamByteBudget\":0,\"pooledBytes\":0,\"readsPaused\":0,\"readPauses\":{}}",
+                StatsJson.render(new WispMetrics(), NO_MEMORY));
     }
 
     @Test
@@ -25,11 +33,32 @@ class StatsTest {
         m.limitTripped("wisp.packetRateLimit");
         m.limitTripped("wisp.packetRateLimit");
         m.limitTripped("wisp.maxConnectionsPerIp");
-        String json = StatsJson.render(m);
-        assertTrue(json.endsWith(",\"limitsTripped\":{\"wisp.maxConnectionsPerIp\":1,\"wisp.packetRateLimit\":2}}"),
+        String json = StatsJson.render(m, NO_MEMORY);
+        assertTrue(json.contains(",\"limitsTripped\":{\"wisp.maxConnectionsPerIp\":1,\"wisp.packetRateLimit\":2},"),
                 json);
         assertEquals(Map.of("wisp.maxConnectionsPerIp", 1L, "wisp.packetRateLimit", 2L),
-                new WispStats(m).getLimitsTripped(), "the MBean shows the same");
+                new WispStats(m, () -> NO_MEMORY).getLimitsTripped(), "the MBean shows the same");
+    }
+
+    @Test
+    void budgetsAndHeldBytesShowInJsonAndMBean() {
+        WispMetrics m = new WispMetrics();
+        ByteBudget server = new ByteBudget("wisp.serverByteBudget", 1 << 30, null);
+        ByteBudget connection = server.child("wisp.connectionByteBudget", 1 << 24);
+        connection.charge(70_000);
+        connection.release(5_000);
+        m.readPaused("wisp.streamByteBudget");
+        MemoryStats memory = new MemoryStats(server, new BufferPool(1 << 20), WispConfig.defaults());
+        String json = StatsJson.render(m, memory);
+        assertTrue(json.contains("\"bufferedBytes\":65000,\"bufferedBytesPeak\":70000,\"serverByteBudget\":"
+                + WispConfig.defaults().serverByteBudget() + ",\"connectionByteBudget\":16777216,"
+                + "\"streamByteBudget\":1048576,\"pooledBytes\":0,\"readsPaused\":1,"
+                + "\"readPauses\":{\"wisp.streamByteBudget\":1}}"), json);
+        WispStats mbean = new WispStats(m, () -> memory);
+        assertEquals(65_000, mbean.getBufferedBytes());
+        assertEquals(70_000, mbean.getBufferedBytesPeak());
+        assertEquals(1, mbean.getReadsPaused());
+        assertEquals(Map.of("wisp.streamByteBudget", 1L), mbean.getReadPauses());
     }
 
     @Test
@@ -42,7 +71,7 @@ class StatsTest {
     @Test
     void typeNamesAreLowerCaseAndComplete() {
         assertEquals(Map.of("tcp", 0L, "udp", 0L, "wsproxy", 0L, "other", 0L),
-                new WispStats(new WispMetrics()).getStreamsByType());
+                new WispStats(new WispMetrics(), () -> NO_MEMORY).getStreamsByType());
     }
 
     @Test

@@ -465,7 +465,8 @@ abstract class DeploymentChecks {
         Map<String, Object> out = new TreeMap<>();
         for (String attribute : List.of("Sessions", "Streams", "Threads", "Sockets", "StreamsOpened",
                 "StreamsByType", "StreamsOpenedByType", "BytesFromClients", "BytesToClients", "UdpDatagramsDropped",
-                "ClosesByReason", "LimitsTripped")) {
+                "ClosesByReason", "LimitsTripped", "BufferedBytes", "BufferedBytesPeak", "ServerByteBudget",
+                "ConnectionByteBudget", "StreamByteBudget", "PooledBytes", "ReadsPaused", "ReadPauses")) {
             Object value;
             try {
                 value = WarContainer.stat(path, attribute);

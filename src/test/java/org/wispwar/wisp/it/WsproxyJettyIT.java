@@ -75,7 +75,8 @@ class WsproxyJettyIT {
         contexts.put(STRICT, Map.of("wisp.wsproxyRoutes", routes));
         contexts.put(OFF, Map.of("wisp.allowWsproxy", "false", "wisp.allowPrivateAddresses", "true",
                 "wisp.wsproxyRoutes", "echo=127.0.0.1:" + routeEcho.port()));
-        contexts.put(TIGHT, Map.of("wisp.allowPrivateAddresses", "true", "wisp.sendTimeout", "1s"));
+        contexts.put(TIGHT, Map.of("wisp.allowPrivateAddresses", "true", "wisp.sendTimeout", "1s",
+                "wisp.destinationTimeout", "1s"));
         contexts.put(UNDEPLOYED, Map.of("wisp.allowPrivateAddresses", "true"));
         jetty = EmbeddedJetty.start(contexts);
         for (String path : contexts.keySet()) {
@@ -259,8 +260,8 @@ class WsproxyJettyIT {
         try (Targets stalled = Targets.of(s -> release.await(60, TimeUnit.SECONDS));
                 RawWebSocket ws = RawWebSocket.upgrade(jetty.port(), TIGHT + "/127.0.0.1:" + stalled.port()).socket()) {
             stalled.nextAccepted(10);
-            // Loopback socket buffers take a few MB; then the 4-message queue fills, and after the 1 s send timeout
-            // without room the server gives up. The writer stops when its writes fail (Jetty resets the connection:
+            // Loopback socket buffers take a few MB; then the 1 MiB stream budget fills and reading pauses, and once
+            // the destination has taken no byte for the 1 s destination timeout, the server gives up. The writer stops when its writes fail (Jetty resets the connection:
             // it had unread bytes), but the close frame sent before the reset can still be read. See RawWebSocket.
             AtomicLong sent = new AtomicLong();
             Thread writer = Thread.ofVirtual().name("raw-writer").start(() -> {

@@ -1,7 +1,10 @@
 package org.wispwar.wisp.session;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.wispwar.wisp.config.WispConfig;
@@ -11,6 +14,14 @@ import org.wispwar.wisp.protocol.WispProtocolException;
 import org.wispwar.wisp.transport.DestinationPolicy;
 import org.wispwar.wisp.transport.HostResolver;
 import org.wispwar.wisp.transport.TcpDialer;
+import org.wispwar.wisp.testing.Await;
+import org.wispwar.wisp.testing.RecordingPacketSender;
+import org.wispwar.wisp.metrics.WispMetrics;
+import org.wispwar.wisp.limits.ClientLimits;
+import org.wispwar.wisp.limits.ByteBudget;
+import org.wispwar.wisp.limits.ConnectionLimits;
+import org.wispwar.wisp.stream.BufferPool;
+import org.wispwar.wisp.testing.RecordingReadControl;
 
 /**
  * One {@link WispSession} wired to a {@link RecordingPacketSender}, fresh {@link WispMetrics} and a real
@@ -20,6 +31,9 @@ import org.wispwar.wisp.transport.TcpDialer;
 final class SessionHarness {
     final RecordingPacketSender sender = new RecordingPacketSender();
     final WispMetrics metrics = new WispMetrics();
+    final RecordingReadControl reads = new RecordingReadControl();
+    final BufferPool buffers = new BufferPool(1 << 20);
+    final ByteBudget serverBudget;
     final WispConfig config;
     final WispSession session;
 
@@ -42,12 +56,14 @@ final class SessionHarness {
                 ? ((ClientLimits.Admitted) new ClientLimits(config.limits(), System::nanoTime, metrics)
                         .admit("192.0.2.1")).limits()
                 : null;
-        this.session = new WispSession("t", config, sender, dialer, metrics, v2, limits);
+        this.serverBudget = new ByteBudget(WispConfig.SERVER_BYTE_BUDGET, config.serverByteBudget(), null);
+        this.session = new WispSession("t", config, v2, new WispSession.Resources(sender, dialer, metrics, buffers,
+                serverBudget, reads, limits, null));
     }
 
     /** A config with every value a test cares about; the rest as the defaults. */
     static WispConfig config(int bufferSize, int maxStreams, Duration connectTimeout, Duration sendTimeout) {
-        return new WispConfig(bufferSize, 65536, 32 * 1024, connectTimeout, sendTimeout, Duration.ZERO, maxStreams,
+        return new WispConfig(bufferSize, 100 << 20, 32 * 1024, connectTimeout, sendTimeout, Duration.ZERO, maxStreams,
                 true, true);
     }
 
@@ -58,6 +74,17 @@ final class SessionHarness {
     /** Delivers one client packet, encoded as the WebSocket would hand it over. */
     void send(WispPacket packet) throws WispProtocolException {
         session.onMessage(WispCodec.encode(packet));
+    }
+
+    /** Delivers one client packet in parts of at most {@code partSize} bytes, as a container reading it would. */
+    void sendInParts(WispPacket packet, int partSize) throws WispProtocolException {
+        ByteBuffer whole = WispCodec.encode(packet);
+        do {
+            int n = Math.min(partSize, whole.remaining());
+            ByteBuffer part = whole.slice(whole.position(), n);
+            whole.position(whole.position() + n);
+            session.onMessagePart(part, !whole.hasRemaining());
+        } while (whole.hasRemaining());
     }
 
     /**
@@ -83,5 +110,8 @@ final class SessionHarness {
             throw unexpected;
         }
         assertTrue(ended, "the session's threads end within " + RecordingPacketSender.WAIT_SECONDS + " s of shutdown");
+        assertEquals(0, serverBudget.used(), "every buffer went back when its stream ended");
+        assertEquals(0, reads.misuses(), "pause and resume alternate");
+        assertFalse(reads.paused(), "a session that ended does not keep its WebSocket paused");
     }
 }

@@ -1,6 +1,7 @@
 package org.wispwar.wisp.session;
 
 import org.junit.jupiter.api.AfterEach;
+import org.wispwar.wisp.testing.LoopbackServer;
 
 /**
  * Shared teardown for session tests that use a {@link SessionHarness} and a {@link LoopbackServer}: the harness closes

@@ -19,6 +19,10 @@ import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispPacket;
 import org.wispwar.wisp.testing.UdpEcho;
+import org.wispwar.wisp.testing.Await;
+import org.wispwar.wisp.testing.LoopbackServer;
+import org.wispwar.wisp.testing.TestResolver;
+import org.wispwar.wisp.metrics.WispMetrics;
 
 /**
  * Undeploy's half of the session: {@link WispSession#closeAllStreams} tells the client about every stream, one CLOSE

@@ -14,6 +14,8 @@ import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.transport.HostResolver;
 import org.wispwar.wisp.testing.UnansweredPort;
+import org.wispwar.wisp.testing.LoopbackServer;
+import org.wispwar.wisp.testing.TestResolver;
 
 /**
  * Each way a CONNECT can fail, and the CLOSE reason the client gets for it (design.md §5). After the CLOSE, the stream

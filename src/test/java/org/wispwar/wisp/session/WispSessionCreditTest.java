@@ -24,6 +24,11 @@ import org.wispwar.wisp.protocol.Continue;
 import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispPacket;
+import org.wispwar.wisp.testing.Await;
+import org.wispwar.wisp.testing.LoopbackServer;
+import org.wispwar.wisp.testing.RecordingPacketSender;
+import org.wispwar.wisp.testing.TestResolver;
+import org.wispwar.wisp.testing.Gate;
 
 /**
  * Flow control from both sides (design.md §5): an honest client is never throttled or starved; one that ignores credit
@@ -245,8 +250,8 @@ class WispSessionCreditTest extends SessionTestSupport {
         // More than any loopback socket buffering can absorb (send buffer up to tcp_wmem max, 4 MiB by default, plus
         // the destination's receive buffer, kept small below), so -up must block writing and the queue must fill.
         final int packets = 400;
-        // sendTimeout bounds how long -up may drain after the overrun before the stream is closed regardless; far
-        // above this test's duration, so everything queued is written before the CLOSE.
+        // No stall sweep runs here (the registry's housekeeping does it), so everything queued is written before the
+        // CLOSE.
         h = new SessionHarness(SessionHarness.config(window, 1024, Duration.ofSeconds(5), Duration.ofSeconds(30)),
                 new TestResolver(), true);
         server = LoopbackServer.startWithReceiveBuffer(4096, LoopbackServer.HOLD);   // reads only when the test does
@@ -281,7 +286,7 @@ class WispSessionCreditTest extends SessionTestSupport {
         byte[] got = received.toByteArray();
         // Lower bound: acceptData flags the overrun only when it finds 2B packets queued, and those (like every
         // packet accepted before them) are written by -up before it closes with 0x49: -up returns early only when the
-        // stream is already closed, which here could only be the throttle timer (sendTimeout, 30 s) or shutdown.
+        // stream is already closed, which here could only be the stall sweep (not run by this test) or shutdown.
         // Whole packets: -up writes each payload completely before the close.
         int minimum = 2 * window * packetSize;
         assertTrue(got.length >= minimum, "the destination got " + got.length + " bytes, fewer than 2B packets ("
@@ -294,11 +299,11 @@ class WispSessionCreditTest extends SessionTestSupport {
     }
 
     @Test
-    void overrunIsClosedWithThrottledAfterTheSendTimeoutWhenTheDestinationNeverReads() throws Exception {
+    void overrunIsClosedWithThrottledOnceTheDestinationIsSeenNotReading() throws Exception {
         final int window = 4;
         // The 2B packets queued at the overrun hold 32 MiB, far more than loopback buffering takes from a reader that
         // never reads (send buffer up to tcp_wmem max, 4 MiB by default; the destination's receive buffer is 4 KiB), so
-        // -up stays blocked writing them: only the throttle timer (sendTimeout) can end the stream.
+        // -up stays blocked writing them: only the stall sweep (wisp.destinationTimeout) can end the stream.
         final int packetSize = 4 * 1024 * 1024;
         final int packets = 24;
         h = new SessionHarness(SessionHarness.config(window, 1024, Duration.ofSeconds(5), Duration.ofMillis(300)),
@@ -311,6 +316,11 @@ class WispSessionCreditTest extends SessionTestSupport {
             h.send(Data.of(1, chunk));
         }
 
+        long stall = Duration.ofMillis(300).toNanos();
+        Await.until("the stall sweep closes the stream", () -> {
+            h.session.closeStalledStreams(System.nanoTime(), stall);   // what the registry's housekeeping runs
+            return h.metrics.streams() == 0;
+        });
         for (int i = 0; ; i++) {
             WispPacket p = h.sender.next();
             if (p instanceof Continue c && c.streamId() == 1 && i < packets) {

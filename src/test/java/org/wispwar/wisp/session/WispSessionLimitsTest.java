@@ -22,6 +22,9 @@ import org.wispwar.wisp.protocol.Continue;
 import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispPacket;
+import org.wispwar.wisp.testing.Await;
+import org.wispwar.wisp.testing.LoopbackServer;
+import org.wispwar.wisp.testing.TestResolver;
 
 /** Limits applied to one connection, over real loopback sockets. */
 class WispSessionLimitsTest extends SessionTestSupport {

@@ -21,6 +21,9 @@ import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.Continue;
 import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.StreamType;
+import org.wispwar.wisp.testing.Await;
+import org.wispwar.wisp.testing.LoopbackServer;
+import org.wispwar.wisp.testing.TestResolver;
 
 /** The WebSocket goes away mid-transfer: the session releases every stream, socket and thread, and sends nothing. */
 class WispSessionShutdownTest extends SessionTestSupport {

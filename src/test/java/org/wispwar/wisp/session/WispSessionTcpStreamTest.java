@@ -19,6 +19,8 @@ import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispPacket;
+import org.wispwar.wisp.testing.LoopbackServer;
+import org.wispwar.wisp.testing.TestResolver;
 
 /** TCP streams to real loopback destinations: data both ways, both ends closing, id reuse, the stream cap. */
 class WispSessionTcpStreamTest extends SessionTestSupport {

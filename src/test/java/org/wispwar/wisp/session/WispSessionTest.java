@@ -16,6 +16,7 @@ import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.PacketType;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispProtocolException;
+import org.wispwar.wisp.testing.TestResolver;
 
 /** Session behaviour that needs no destination: the start, packets the session ignores or rejects, the trace format. */
 class WispSessionTest {

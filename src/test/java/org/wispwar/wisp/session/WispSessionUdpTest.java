@@ -21,6 +21,7 @@ import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispPacket;
 import org.wispwar.wisp.testing.UdpEcho;
+import org.wispwar.wisp.testing.TestResolver;
 
 /** UDP streams: one DATA is one datagram both ways, no CONTINUE ever, the same destination policy as TCP. */
 class WispSessionUdpTest extends SessionTestSupport {

@@ -42,6 +42,8 @@ import org.wispwar.wisp.protocol.WispCodec;
 import org.wispwar.wisp.protocol.WispProtocolException;
 import org.wispwar.wisp.protocol.WispVersion;
 import org.wispwar.wisp.testing.UdpEcho;
+import org.wispwar.wisp.testing.LoopbackServer;
+import org.wispwar.wisp.testing.TestResolver;
 
 /** The v2 handshake (draft 6) from the server's side: INFO first, the client's INFO judged, then CONTINUE or CLOSE. */
 class WispSessionV2Test extends SessionTestSupport {

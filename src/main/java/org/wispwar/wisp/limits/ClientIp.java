@@ -1,4 +1,4 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.limits;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,17 +1,17 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.testing;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** A switch test doubles block on: open unless {@link #close()}d; {@link #open()} releases everyone waiting. */
-final class Gate {
+public final class Gate {
     private volatile CountDownLatch closed;   // null: open
 
-    void close() {
+    public void close() {
         closed = new CountDownLatch(1);
     }
 
-    void open() {
+    public void open() {
         CountDownLatch c = closed;
         closed = null;
         if (c != null) {
@@ -19,12 +19,12 @@ final class Gate {
         }
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         return closed != null;
     }
 
     /** Returns at once when open; otherwise waits for {@link #open()}. False when it stayed closed that long. */
-    boolean awaitOpen(long timeout, TimeUnit unit) throws InterruptedException {
+    public boolean awaitOpen(long timeout, TimeUnit unit) throws InterruptedException {
         CountDownLatch c = closed;
         return c == null || c.await(timeout, unit);
     }

@@ -1,10 +1,11 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.limits;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.wispwar.wisp.config.LimitsConfig;
+import org.wispwar.wisp.metrics.WispMetrics;
 
 /**
  * Per-client-IP limits shared by every connection of one deployment: concurrent WebSockets, new WebSockets and new

@@ -1,4 +1,4 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.stream;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,7 +1,8 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.wsproxy;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +24,16 @@ import org.junit.jupiter.api.Test;
 import org.wispwar.wisp.config.WispConfig;
 import org.wispwar.wisp.transport.DestinationPolicy;
 import org.wispwar.wisp.transport.TcpDialer;
+import org.wispwar.wisp.testing.Await;
+import org.wispwar.wisp.testing.LoopbackServer;
+import org.wispwar.wisp.testing.RecordingPacketSender;
+import org.wispwar.wisp.testing.TestResolver;
+import org.wispwar.wisp.testing.RecordingReadControl;
+import org.wispwar.wisp.config.BudgetConfig;
+import org.wispwar.wisp.limits.ByteBudget;
+import org.wispwar.wisp.stream.BufferPool;
+import org.wispwar.wisp.metrics.WispMetrics;
+import org.wispwar.wisp.stream.PacketSender;
 
 /**
  * A {@link WsproxyBridge} without a container: a recording sender stands in for the WebSocket, destinations are real
@@ -30,6 +41,7 @@ import org.wispwar.wisp.transport.TcpDialer;
  */
 class WsproxyBridgeTest {
     private static final Duration SEND_TIMEOUT = Duration.ofMillis(300);
+    private static final Duration STALL = Duration.ofMillis(300);
 
     /** The WebSocket side: the bytes sent to the client, and the close it was given. Thread-safe. */
     static final class RawSender implements PacketSender {
@@ -99,6 +111,8 @@ class WsproxyBridgeTest {
 
     final RawSender sender = new RawSender();
     final WispMetrics metrics = new WispMetrics();
+    final RecordingReadControl reads = new RecordingReadControl();
+    final ByteBudget serverBudget = new ByteBudget("wisp.serverByteBudget", 64L << 20, null);
     final TestResolver resolver = new TestResolver();
     LoopbackServer server;
     WsproxyBridge bridge;
@@ -115,6 +129,8 @@ class WsproxyBridgeTest {
                                 + ", threads " + metrics.threads() + ", sockets " + metrics.sockets(),
                         () -> metrics.sessions() == 0 && metrics.streams() == 0 && metrics.threads() == 0
                                 && metrics.sockets() == 0);
+                Await.until(() -> "every buffer back; held " + serverBudget.used(), () -> serverBudget.used() == 0);
+                assertEquals(0, reads.misuses(), "pause and resume alternate");
             }
         } finally {
             if (server != null) {
@@ -123,14 +139,21 @@ class WsproxyBridgeTest {
         }
     }
 
+    /** Budgets of 64 KiB per stream and connection; the destination timeout is {@link #STALL}. */
     static WispConfig config() {
-        return new WispConfig(128, 1024, 4096, Duration.ofSeconds(5), SEND_TIMEOUT, Duration.ZERO, 1024, true, true);
+        return new WispConfig(128, 1 << 20, 4096, Duration.ofSeconds(5), SEND_TIMEOUT, Duration.ZERO, 1024, true, true)
+                .withBudgets(new BudgetConfig(64 * 1024, 64 * 1024, 64L << 20, STALL));
     }
 
     void open(String host, int port, boolean allowPrivateAddresses) {
         TcpDialer dialer = new TcpDialer(resolver, DestinationPolicy.of(allowPrivateAddresses), Duration.ofSeconds(5),
                 true);
-        bridge = new WsproxyBridge("t", new WsproxyTarget(host, port, ""), config(), sender, dialer, metrics);
+        open(new WsproxyTarget(host, port, ""), dialer);
+    }
+
+    void open(WsproxyTarget target, TcpDialer dialer) {
+        bridge = WsproxyBridge.create("t", target, config(), new WsproxyBridge.Resources(sender, dialer, metrics,
+                new BufferPool(1 << 20), serverBudget, reads, null));
         bridge.start();
     }
 
@@ -158,6 +181,18 @@ class WsproxyBridgeTest {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1));
     }
 
+    /** Whether reading is paused and stays so for {@code d} (a destination that still drains resumes it). */
+    boolean pausedFor(Duration d) throws InterruptedException {
+        long end = System.nanoTime() + d.toNanos();
+        while (reads.paused()) {
+            if (System.nanoTime() >= end) {
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return false;
+    }
+
     void awaitClosed() throws Exception {
         bridge.closed().toCompletableFuture().get(RecordingPacketSender.WAIT_SECONDS, TimeUnit.SECONDS);
     }
@@ -168,14 +203,14 @@ class WsproxyBridgeTest {
     void cleanClientCloseWritesTheLastBytesThenTheDestinationSeesEof() throws Exception {
         Received r = recordingServer();
         open("127.0.0.1", server.port(), true);
-        bridge.acceptFromClient(ascii("hello, "));
+        bridge.acceptPart(ascii("hello, "), true);
         Await.until("the destination got the first message", () -> r.text().equals("hello, "));
         assertEquals(1, metrics.sessions(), "a wsproxy connection counts as a session");
         assertEquals(1, metrics.streams(), "and as a stream");
         assertEquals(1, metrics.sockets());
         assertEquals(2, metrics.threads(), "-up and -down");
 
-        bridge.acceptFromClient(ascii("world"));
+        bridge.acceptPart(ascii("world"), true);
         bridge.finish();
 
         assertEquals("EOF", r.end().get(RecordingPacketSender.WAIT_SECONDS, TimeUnit.SECONDS));
@@ -202,12 +237,10 @@ class WsproxyBridgeTest {
     void messagesThatArriveWhileConnectingAreWrittenInOrder() throws Exception {
         Received r = recordingServer();
         TcpDialer slow = new TcpDialer(resolver, DestinationPolicy.of(true), Duration.ofSeconds(5), true);
-        bridge = new WsproxyBridge("t", new WsproxyTarget(TestResolver.SLOW_NAME, server.port(), ""), config(), sender,
-                slow, metrics);
-        bridge.start();
+        open(new WsproxyTarget(TestResolver.SLOW_NAME, server.port(), ""), slow);
         resolver.awaitResolving();
         for (String m : new String[] {"one ", "two ", "three"}) {
-            bridge.acceptFromClient(ascii(m));
+            bridge.acceptPart(ascii(m), true);
         }
         assertEquals(0, server.acceptedCount(), "still resolving");
         resolver.release();
@@ -242,44 +275,79 @@ class WsproxyBridgeTest {
     }
 
     @Test
-    void fullQueueWaitsAtMostTheSendTimeoutThenClosesWith1008() throws Exception {
+    void aFullBudgetPausesReadingWithoutBlockingAndAStalledDestinationClosesWith1008() throws Exception {
         server = LoopbackServer.startWithReceiveBuffer(4096, LoopbackServer.HOLD);   // accepts, never reads
         open("127.0.0.1", server.port(), true);
         server.nextConnection();
         byte[] message = new byte[1024];
-        long longest = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+        long longest = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             long max = 0;
-            // Socket buffers first, then the 4 × 1024-byte queue; then a message waits for room and gives up.
-            for (int i = 0; i < 1_000_000 && sender.closes().isEmpty(); i++) {
+            // Socket buffers first, then the 64 KiB budget; then reading pauses, and stays paused.
+            for (int i = 0; i < 4_000_000 && !pausedFor(Duration.ofMillis(200)); i++) {
                 long start = System.nanoTime();
-                bridge.acceptFromClient(ByteBuffer.wrap(message.clone()));
+                bridge.acceptPart(ByteBuffer.wrap(message), true);
                 max = Math.max(max, System.nanoTime() - start);
             }
             return max;
-        }, "the receive thread is never held longer than the send timeout per message");
-        assertEquals(List.of("1008 destination not reading"), sender.closes());
-        assertTrue(longest >= SEND_TIMEOUT.toNanos(), "the full queue waited the send timeout: " + longest + " ns");
-        assertTrue(longest < SEND_TIMEOUT.toNanos() * 10, "but not much longer: " + longest + " ns");
+        }, "reading pauses once the budget is full, for good");
+        assertTrue(reads.paused(), "reading paused");
+        assertTrue(longest < Duration.ofMillis(200).toNanos(), "the receive thread is never held: " + longest + " ns");
+        assertTrue(bridge.heldBytes() <= 64 * 1024 + 1024, "held within the budget plus one part: " + bridge.heldBytes());
+        assertEquals(List.of(), sender.closes(), "nothing was refused or closed for it");
+        assertFalse(bridge.closeIfStalled(System.nanoTime(), STALL.toNanos() * 100), "not stalled yet");
+        Await.until("the stall is seen", () -> bridge.closeIfStalled(System.nanoTime(), STALL.toNanos()));
         awaitClosed();
-        long start = System.nanoTime();
-        bridge.acceptFromClient(ByteBuffer.wrap(message));
-        assertTrue(System.nanoTime() - start < SEND_TIMEOUT.toNanos(), "after the close, messages are dropped at once");
+        assertEquals(List.of("1008 destination not reading"), sender.closes());
+        assertFalse(reads.paused(), "closing lets the paused reader go");
+        Await.until(() -> "what the bridge held is released once -up's write returns; held " + serverBudget.used(),
+                () -> serverBudget.used() == 0);
     }
 
     @Test
-    void cleanCloseToADestinationThatDoesNotReadIsCutOffAfterTheSendTimeout() throws Exception {
+    void cleanCloseToADestinationThatDoesNotReadIsCutOffOnceStalled() throws Exception {
         server = LoopbackServer.startWithReceiveBuffer(4096, LoopbackServer.HOLD);   // accepts, never reads
         open("127.0.0.1", server.port(), true);
         server.nextConnection();
-        // A message always fits an empty queue; 16 MB is far more than the socket buffers take, so -up stays blocked
-        // writing it and it stays queued.
-        bridge.acceptFromClient(ByteBuffer.allocate(16 * 1024 * 1024));
-        long start = System.nanoTime();
+        byte[] message = new byte[16 * 1024];
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            // until the socket buffers and the budget are full and -up stays blocked writing
+            for (int i = 0; i < 1_000_000 && !pausedFor(Duration.ofMillis(200)); i++) {
+                bridge.acceptPart(ByteBuffer.wrap(message), true);
+            }
+        });
+        assertTrue(bridge.heldBytes() > 0, "bytes wait for the destination");
         bridge.finish();
+        Await.until("the destination is seen taking nothing",
+                () -> bridge.closeIfStalled(System.nanoTime(), STALL.toNanos()));
         awaitClosed();
-        long waited = System.nanoTime() - start;
-        assertTrue(waited >= SEND_TIMEOUT.toNanos(), "the destination had the send timeout to take the bytes: " + waited);
         assertEquals(List.of(), sender.closes(), "the client had closed: nothing is sent");
+        Await.until(() -> "what the bridge held is released once -up's write returns; held " + serverBudget.used(),
+                () -> serverBudget.used() == 0);
+    }
+
+    @Test
+    void aMessageOverTheLimitClosesWith1009() throws Exception {
+        Received r = recordingServer();
+        open("127.0.0.1", server.port(), true);
+        bridge.acceptPart(ascii("first"), true);
+        Await.until("connected and written", () -> r.text().equals("first"));
+        bridge.acceptPart(ByteBuffer.allocate(600 * 1024), false);
+        bridge.acceptPart(ByteBuffer.allocate(600 * 1024), true);   // 1.2 MB in one message, over the 1 MiB limit
+        awaitClosed();
+        assertEquals(List.of("1009 message too big"), sender.closes());
+        Await.until(() -> "what the bridge held is released once -up's write returns; held " + serverBudget.used(),
+                () -> serverBudget.used() == 0);
+        assertTrue(r.end().get(RecordingPacketSender.WAIT_SECONDS, TimeUnit.SECONDS) != null, "the socket is closed");
+    }
+
+    @Test
+    void aMessageInPartsReachesTheDestinationWhole() throws Exception {
+        Received r = recordingServer();
+        open("127.0.0.1", server.port(), true);
+        bridge.acceptPart(ascii("hel"), false);
+        bridge.acceptPart(ascii("lo, "), false);
+        bridge.acceptPart(ascii("parts"), true);
+        Await.until(() -> "got \"" + r.text() + "\"", () -> r.text().equals("hello, parts"));
     }
 
     @Test
@@ -309,11 +377,9 @@ class WsproxyBridgeTest {
     void shutdownWhileConnectingReleasesEverythingAndSendsNothing() throws Exception {
         recordingServer();
         TcpDialer slow = new TcpDialer(resolver, DestinationPolicy.of(true), Duration.ofSeconds(5), true);
-        bridge = new WsproxyBridge("t", new WsproxyTarget(TestResolver.SLOW_NAME, server.port(), ""), config(), sender,
-                slow, metrics);
-        bridge.start();
+        open(new WsproxyTarget(TestResolver.SLOW_NAME, server.port(), ""), slow);
         resolver.awaitResolving();
-        bridge.acceptFromClient(ascii("queued"));
+        bridge.acceptPart(ascii("queued"), true);
         bridge.shutdown();
         resolver.release();
         assertTrue(bridge.awaitThreads(RecordingPacketSender.WAIT_SECONDS, TimeUnit.SECONDS), "threads end");
@@ -325,8 +391,8 @@ class WsproxyBridgeTest {
     void emptyMessageWritesNothing() throws Exception {
         Received r = recordingServer();
         open("127.0.0.1", server.port(), true);
-        bridge.acceptFromClient(ByteBuffer.allocate(0));
-        bridge.acceptFromClient(ascii("x"));
+        bridge.acceptPart(ByteBuffer.allocate(0), true);
+        bridge.acceptPart(ascii("x"), true);
         Await.until("the destination got x", () -> r.text().equals("x"));
         assertArrayEquals(new byte[0], sender.sent().getBytes(StandardCharsets.ISO_8859_1));
     }

@@ -1,4 +1,4 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.metrics;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,6 +24,10 @@ public final class WispMetrics {
     /** Streams ended, by the CLOSE reason byte the server sent (or would have sent). */
     private final AtomicLongArray closesByReason = new AtomicLongArray(256);
     private final ConcurrentHashMap<String, LongAdder> limitsTripped = new ConcurrentHashMap<>();
+    /** WebSockets whose reading is paused now because a byte budget is full. */
+    private final AtomicLong readsPaused = new AtomicLong();
+    /** Times reading paused, by the budget that was full (its param name). */
+    private final ConcurrentHashMap<String, LongAdder> readPauses = new ConcurrentHashMap<>();
     /** Streams open now and opened so far, indexed by {@link StreamKind#ordinal()}. */
     private final AtomicLongArray streamsByKind = new AtomicLongArray(StreamKind.values().length);
     private final AtomicLongArray streamsOpenedByKind = new AtomicLongArray(StreamKind.values().length);
@@ -38,22 +42,22 @@ public final class WispMetrics {
         OTHER
     }
 
-    void sessionOpened() {
+    public void sessionOpened() {
         sessions.incrementAndGet();
     }
 
-    void sessionClosed() {
+    public void sessionClosed() {
         sessions.decrementAndGet();
     }
 
-    void streamOpened(StreamKind kind) {
+    public void streamOpened(StreamKind kind) {
         streams.incrementAndGet();
         streamsOpened.increment();
         streamsByKind.incrementAndGet(kind.ordinal());
         streamsOpenedByKind.incrementAndGet(kind.ordinal());
     }
 
-    void streamClosed(StreamKind kind) {
+    public void streamClosed(StreamKind kind) {
         streams.decrementAndGet();
         streamsByKind.decrementAndGet(kind.ordinal());
     }
@@ -62,7 +66,7 @@ public final class WispMetrics {
      * Starts {@code task} on {@code threads}, named {@code name} and counted in {@link #threads()} until it ends.
      * Returns false (and counts nothing) when the executor is already shut down.
      */
-    boolean spawn(java.util.concurrent.ExecutorService threads, String name, Runnable task) {
+    public boolean spawn(java.util.concurrent.ExecutorService threads, String name, Runnable task) {
         threadStarted();
         try {
             threads.execute(() -> {
@@ -80,24 +84,24 @@ public final class WispMetrics {
         }
     }
 
-    void threadStarted() {
+    public void threadStarted() {
         threads.incrementAndGet();
     }
 
-    void threadEnded() {
+    public void threadEnded() {
         threads.decrementAndGet();
     }
 
-    void socketOpened() {
+    public void socketOpened() {
         sockets.incrementAndGet();
     }
 
-    void socketClosed() {
+    public void socketClosed() {
         sockets.decrementAndGet();
     }
 
     /** A stream ended with this reason (counted whether or not a CLOSE could be sent). */
-    void streamEnded(CloseReason reason) {
+    public void streamEnded(CloseReason reason) {
         closesByReason.incrementAndGet(reason.code());
     }
 
@@ -106,15 +110,38 @@ public final class WispMetrics {
         limitsTripped.computeIfAbsent(limit, k -> new LongAdder()).increment();
     }
 
-    void udpDatagramDropped() {
+    /** A WebSocket stopped being read because {@code budget} (a param name) was full. */
+    public void readPaused(String budget) {
+        readsPaused.incrementAndGet();
+        readPauses.computeIfAbsent(budget, k -> new LongAdder()).increment();
+    }
+
+    /** A paused WebSocket is read again (or ended while paused). */
+    public void readResumed() {
+        readsPaused.decrementAndGet();
+    }
+
+    /** WebSockets not being read now because a byte budget is full. */
+    public long readsPaused() {
+        return readsPaused.get();
+    }
+
+    /** Times reading paused so far, by the budget that was full: wisp.streamByteBudget, ... */
+    public Map<String, Long> readPauses() {
+        Map<String, Long> out = new TreeMap<>();
+        readPauses.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    public void udpDatagramDropped() {
         udpDatagramsDropped.increment();
     }
 
-    void fromClient(long bytes) {
+    public void fromClient(long bytes) {
         bytesFromClients.add(bytes);
     }
 
-    void toClient(long bytes) {
+    public void toClient(long bytes) {
         bytesToClients.add(bytes);
     }
 

@@ -1,4 +1,4 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.wsproxy;
 
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.testing;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -13,8 +13,8 @@ import org.wispwar.wisp.transport.HostResolver;
  * names under {@code .invalid} (RFC 6761) do not resolve, and {@value #SLOW_NAME} resolves to 127.0.0.1 only once
  * {@link #release()} is called, so a test can act while a stream is still connecting. Thread-safe.
  */
-final class TestResolver implements HostResolver {
-    static final String SLOW_NAME = "slow.test";
+public final class TestResolver implements HostResolver {
+    public static final String SLOW_NAME = "slow.test";
     private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     private final CountDownLatch entered = new CountDownLatch(1);
@@ -41,14 +41,14 @@ final class TestResolver implements HostResolver {
     }
 
     /** Waits until a stream is blocked resolving {@value #SLOW_NAME}. */
-    void awaitResolving() throws InterruptedException {
+    public void awaitResolving() throws InterruptedException {
         if (!entered.await(RecordingPacketSender.WAIT_SECONDS, TimeUnit.SECONDS)) {
             throw new AssertionError("no stream started resolving " + SLOW_NAME + " within "
                     + RecordingPacketSender.WAIT_SECONDS + " s");
         }
     }
 
-    void release() {
+    public void release() {
         released.countDown();
     }
 }

@@ -1,4 +1,4 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.testing;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -18,17 +18,17 @@ import java.util.concurrent.TimeUnit;
  * {@link Handler} on its own thread, and also queued so that a test can take it with {@link #nextConnection()}.
  * {@link #close()} closes the listener and every accepted socket. Thread-safe.
  */
-final class LoopbackServer {
+public final class LoopbackServer {
     @FunctionalInterface
-    interface Handler {
+    public interface Handler {
         void serve(Socket socket) throws IOException, InterruptedException;
     }
 
     /** Leaves the connection to the test. */
-    static final Handler HOLD = socket -> { };
+    public static final Handler HOLD = socket -> { };
 
     /** Writes back everything it reads, then closes at EOF. */
-    static final Handler ECHO = socket -> {
+    public static final Handler ECHO = socket -> {
         InputStream in = socket.getInputStream();
         OutputStream out = socket.getOutputStream();
         byte[] buffer = new byte[16 * 1024];
@@ -51,31 +51,31 @@ final class LoopbackServer {
                 .start(this::acceptLoop);
     }
 
-    static LoopbackServer start(Handler handler) throws IOException {
+    public static LoopbackServer start(Handler handler) throws IOException {
         return new LoopbackServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), handler);
     }
 
     /** A server whose accepted sockets have a small receive buffer, so that a writer to it blocks early. */
-    static LoopbackServer startWithReceiveBuffer(int bytes, Handler handler) throws IOException {
+    public static LoopbackServer startWithReceiveBuffer(int bytes, Handler handler) throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReceiveBufferSize(bytes);   // before bind: accepted sockets inherit it
         s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         return new LoopbackServer(s, handler);
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** The next accepted connection, waiting up to 5 s. */
-    Socket nextConnection() throws InterruptedException {
+    public Socket nextConnection() throws InterruptedException {
         Socket s = accepted.poll(RecordingPacketSender.WAIT_SECONDS, TimeUnit.SECONDS);
         assertNotNull(s, "the destination accepted no connection within " + RecordingPacketSender.WAIT_SECONDS + " s");
         return s;
     }
 
     /** How many connections this server has accepted so far. */
-    int acceptedCount() {
+    public int acceptedCount() {
         return sockets.size();
     }
 
@@ -99,7 +99,7 @@ final class LoopbackServer {
         }
     }
 
-    void close() throws IOException, InterruptedException {
+    public void close() throws IOException, InterruptedException {
         server.close();
         for (Socket s : sockets) {
             closeQuietly(s);
@@ -107,7 +107,7 @@ final class LoopbackServer {
         acceptor.join(TimeUnit.SECONDS.toMillis(RecordingPacketSender.WAIT_SECONDS));
     }
 
-    static void closeQuietly(Socket s) {
+    public static void closeQuietly(Socket s) {
         try {
             s.close();
         } catch (IOException ignored) {

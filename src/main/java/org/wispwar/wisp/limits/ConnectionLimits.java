@@ -1,10 +1,11 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.limits;
 
 import java.io.InterruptedIOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.wispwar.wisp.config.LimitsConfig;
+import org.wispwar.wisp.metrics.WispMetrics;
 
 /**
  * The limits of one WebSocket: its DATA packet rate, its bandwidth each way, and its share of its client IP's limits.
@@ -34,7 +35,7 @@ public final class ConnectionLimits {
     }
 
     /** One more DATA packet from the client; false when over {@code wisp.packetRateLimit}. */
-    boolean allowPacket() {
+    public boolean allowPacket() {
         if (packets == null || packets.tryAcquire(1)) {
             return true;
         }
@@ -43,7 +44,7 @@ public final class ConnectionLimits {
     }
 
     /** One more stream from this client IP; false when over {@code wisp.streamRateLimit}. */
-    boolean allowNewStream() {
+    public boolean allowNewStream() {
         if (client.newStreams == null || client.newStreams.tryAcquire(1)) {
             return true;
         }
@@ -52,12 +53,12 @@ public final class ConnectionLimits {
     }
 
     /** Waits until {@code bytes} more may go to the destination. */
-    void throttleUp(long bytes) throws InterruptedIOException {
+    public void throttleUp(long bytes) throws InterruptedIOException {
         throttle(bytesUp, client.bytesUp, bytes);
     }
 
     /** Waits until {@code bytes} more may go to the client. */
-    void throttleDown(long bytes) throws InterruptedIOException {
+    public void throttleDown(long bytes) throws InterruptedIOException {
         throttle(bytesDown, client.bytesDown, bytes);
     }
 

@@ -1,4 +1,4 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.limits;
 
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;

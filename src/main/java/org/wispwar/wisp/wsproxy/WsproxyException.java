@@ -1,4 +1,4 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.wsproxy;
 
 /**
  * A failure that ends a wsproxy WebSocket with a known WebSocket close code and reason (the message), e.g. 1008

@@ -1,4 +1,4 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.limits;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.wispwar.wisp.config.Cidr;
 import org.wispwar.wisp.config.LimitsConfig;
 import org.wispwar.wisp.config.WispConfig;
+import org.wispwar.wisp.metrics.WispMetrics;
 
 /** Token buckets, per-IP admission and the client-IP rules, with a fake clock: every limit trips exactly at N + 1. */
 class LimitsTest {

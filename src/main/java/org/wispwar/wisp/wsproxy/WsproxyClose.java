@@ -1,4 +1,4 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.wsproxy;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -12,7 +12,7 @@ import org.wispwar.wisp.transport.InvalidDestinationException;
 
 /**
  * How a wsproxy WebSocket ends: a WebSocket close code (RFC 6455 §7.4) and a short reason. {@link #from(Throwable)} is
- * the single mapping from a failure to what the client sees, the wsproxy counterpart of {@link CloseReasons#from}:
+ * the single mapping from a failure to what the client sees, the wsproxy counterpart of Wisp's {@code CloseReasons.from}:
  * the client asked for this destination, so the reasons say what happened to it, never more (no addresses, no
  * exception text from the destination). Immutable; thread-safe.
  *
@@ -26,6 +26,8 @@ public record WsproxyClose(int code, String reason) {
     public static final int GOING_AWAY = 1001;
     /** 1008: refused by the server's rules (target syntax, wsproxy disabled, address policy, client overrun). */
     public static final int POLICY_VIOLATION = 1008;
+    /** 1009: a client message over wisp.maxMessageSize. */
+    public static final int MESSAGE_TOO_BIG = 1009;
     /** 1011: a defect of ours. */
     public static final int INTERNAL_ERROR = 1011;
     /** 1014 (IANA "Bad Gateway"): the destination could not be reached or failed. */
@@ -41,6 +43,7 @@ public record WsproxyClose(int code, String reason) {
     public static final String DESTINATION_FAILED = "destination connection failed";
     public static final String DESTINATION_NOT_READING = "destination not reading";
     public static final String INTERNAL = "internal error";
+    public static final String TOO_BIG = "message too big";
 
     public WsproxyClose {
         if (code < 1000 || code > 4999 || reason == null) {

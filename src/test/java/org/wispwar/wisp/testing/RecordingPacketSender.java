@@ -1,4 +1,4 @@
-package org.wispwar.wisp.session;
+package org.wispwar.wisp.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -21,6 +21,7 @@ import org.wispwar.wisp.protocol.Role;
 import org.wispwar.wisp.protocol.WispCodec;
 import org.wispwar.wisp.protocol.WispPacket;
 import org.wispwar.wisp.protocol.WispProtocolException;
+import org.wispwar.wisp.stream.PacketSender;
 
 /**
  * The client's view of a session: every frame the server sends is decoded (as sent by the server) and queued, in the
@@ -33,8 +34,8 @@ import org.wispwar.wisp.protocol.WispProtocolException;
  *
  * <p>Thread-safe: any session thread may send concurrently; the test thread reads.
  */
-final class RecordingPacketSender implements PacketSender {
-    static final long WAIT_SECONDS = 5;
+public final class RecordingPacketSender implements PacketSender {
+    public static final long WAIT_SECONDS = 5;
     /** How long a gated send may block before it fails on its own; longer than any test waits for anything. */
     private static final long GATE_SECONDS = 20;
 
@@ -84,12 +85,12 @@ final class RecordingPacketSender implements PacketSender {
     }
 
     /** Discards CONTINUE packets already recorded (for tests that only care about bytes, not credit). */
-    void drainContinues() {
+    public void drainContinues() {
         packets.removeIf(p -> p instanceof org.wispwar.wisp.protocol.Continue);
     }
 
     /** Waits (bounded) for the session to close the WebSocket with exactly this code and reason, and consumes it. */
-    void assertConnectionClosed(int code, String reason) {
+    public void assertConnectionClosed(int code, String reason) {
         String expected = code + " " + reason;
         Await.until(() -> "closeConnection(" + expected + "); got " + connectionCloses,
                 () -> connectionCloses.contains(expected));
@@ -97,26 +98,26 @@ final class RecordingPacketSender implements PacketSender {
     }
 
     /** From now on every send blocks until {@link #openGate()} or until the sending thread is interrupted. */
-    void closeGate() {
+    public void closeGate() {
         gate.close();
     }
 
-    void openGate() {
+    public void openGate() {
         gate.open();
     }
 
     /** Threads currently blocked in a send by the closed gate. */
-    int blockedSenders() {
+    public int blockedSenders() {
         return blockedSenders.get();
     }
 
     /** Marks the WebSocket as gone: a send that starts after this is reported by {@link #assertExhausted()}. */
-    void stop() {
+    public void stop() {
         stopped = true;
     }
 
     /** The next packet the server sent, waiting up to 5 s. */
-    WispPacket next() {
+    public WispPacket next() {
         WispPacket p;
         try {
             p = packets.poll(WAIT_SECONDS, TimeUnit.SECONDS);
@@ -129,7 +130,7 @@ final class RecordingPacketSender implements PacketSender {
     }
 
     /** The next packet the server sent, or null if none comes within {@code millis}. */
-    WispPacket poll(long millis) {
+    public WispPacket poll(long millis) {
         try {
             return packets.poll(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -138,7 +139,7 @@ final class RecordingPacketSender implements PacketSender {
         }
     }
 
-    void assertNext(WispPacket expected) {
+    public void assertNext(WispPacket expected) {
         assertEquals(expected, next(), "next packet from the server");
     }
 
@@ -146,12 +147,12 @@ final class RecordingPacketSender implements PacketSender {
      * Takes packets until {@code length} payload bytes arrived on {@code streamId}. The server may split a byte stream
      * into DATA packets arbitrarily, so only the concatenation is meaningful. Any other packet fails.
      */
-    byte[] collectData(int streamId, int length) {
+    public byte[] collectData(int streamId, int length) {
         return collectData(Map.of(streamId, length)).get(streamId);
     }
 
     /** Like {@link #collectData(int, int)} for several streams at once, whose DATA may interleave. */
-    Map<Integer, byte[]> collectData(Map<Integer, Integer> lengths) {
+    public Map<Integer, byte[]> collectData(Map<Integer, Integer> lengths) {
         Map<Integer, ByteArrayOutputStream> got = new LinkedHashMap<>();
         lengths.keySet().forEach(id -> got.put(id, new ByteArrayOutputStream()));
         while (lengths.entrySet().stream().anyMatch(e -> got.get(e.getKey()).size() < e.getValue())) {
@@ -184,7 +185,7 @@ final class RecordingPacketSender implements PacketSender {
      * sent after {@link #stop()}, and the connection was not closed. Tests that expect asynchronous sends first wait
      * until the session's threads have ended, so "empty now" means "nothing more will come".
      */
-    void assertExhausted() {
+    public void assertExhausted() {
         assertEquals(List.of(), failures, "recorder failures");
         assertEquals(List.of(), sentAfterStop, "packets sent after the WebSocket was gone");
         assertEquals(List.of(), new ArrayList<>(packets), "unexpected packets from the server");

@@ -1,0 +1,33 @@
+package org.wispwar.wisp.stream;
+
+/**
+ * Stops and restarts reading one WebSocket from the network: the backpressure towards a client while its bytes fill a
+ * budget. Each container has its own way (Tomcat suspends the session's reads, Jetty stops demanding frames); where
+ * there is none, {@link #awaitResumed} blocks the receive thread instead. {@link ReadGate} is the only caller of
+ * {@link #pause} and {@link #resume}, and calls them in order under its lock. Implementations are thread-safe.
+ */
+public interface ReadControl {
+    /** A control that never pauses (tests, and connections that cannot hold client bytes). */
+    ReadControl NONE = new ReadControl() {
+        @Override
+        public void pause() {
+        }
+
+        @Override
+        public void resume() {
+        }
+    };
+
+    /** Stops reading after the current message part; called on the receive thread, inside the message handler. */
+    void pause();
+
+    /** Reads again; called from any thread. */
+    void resume();
+
+    /**
+     * Called on the receive thread at the end of each message handler call. A control that cannot stop the container
+     * from reading blocks here while paused; the others return at once.
+     */
+    default void awaitResumed() {
+    }
+}

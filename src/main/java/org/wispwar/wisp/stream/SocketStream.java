@@ -1,0 +1,481 @@
+package org.wispwar.wisp.stream;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.wispwar.wisp.limits.ByteBudget;
+
+/**
+ * The socket-owning core every stream is built on: Wisp TCP and UDP streams and wsproxy connections add only their
+ * framing. It owns one destination socket and the client bytes queued for it, runs the two directions on the
+ * connection's virtual threads, and ends exactly once.
+ *
+ * <ul>
+ *   <li>{@code -up} connects ({@link #connect}, which calls {@link #attach} first, so a close from another thread aborts
+ *       the attempt), then runs {@link #pump}: it starts {@code -down} and writes the queue to the socket.</li>
+ *   <li>The WebSocket's receive thread queues client bytes with {@link #beginPacket}, {@link #append} and
+ *       {@link #endPacket}; it never blocks. The bytes count against the stream's {@link ByteBudget} (whose parents are
+ *       the connection's and the server's) from the moment they are copied in until they are written.</li>
+ *   <li>{@link #finish} takes no more input: what is queued is still written, then the stream closes with the reason
+ *       given. A destination that takes no byte for the destination timeout ends the stream
+ *       ({@link #closeIfStalled}), whatever it was doing, and so releases what it held.</li>
+ *   <li>{@link #close} is the only place the socket is closed; its first call wins, later calls do nothing.</li>
+ * </ul>
+ *
+ * <p>Thread-safe: state flags are guarded by {@code lock}, the queue has its own lock, and nothing blocking ever runs
+ * under either.
+ *
+ * @param <R> how a stream of this kind says why it ended (a Wisp CLOSE reason, a WebSocket close for wsproxy)
+ */
+public abstract class SocketStream<R> {
+    private static final System.Logger LOG = System.getLogger(SocketStream.class.getName());
+    /**
+     * First read size; idle streams stay small. 512, not 4096: the read buffer was the largest part of an idle stream's
+     * heap (README "Performance").
+     */
+    public static final int INITIAL_READ_SIZE = 512;
+    /**
+     * The first read that fills the buffer jumps to at least this, then reads double while they fill, up to the read
+     * buffer size. Without the jump, echo traffic (reads that rarely fill) stayed in small packets: wispmark_10 lost
+     * about 25 %.
+     */
+    public static final int BUSY_READ_SIZE = 4096;
+
+    protected final StreamContext context;
+    private final String name;
+    private final ByteBudget budget;
+    private final InboundQueue inbound;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Guarded by lock. */
+    private boolean closed;
+    /** Guarded by lock. The socket connected and is counted in the metrics. */
+    private boolean connected;
+    /** Guarded by lock. Set by {@link #finish}: the reason the stream closes with once the queue is written. */
+    private R finishReason;
+    /** Guarded by lock. */
+    private boolean finishNotifies;
+    /** Guarded by lock. */
+    private boolean finishing;
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
+    private volatile Closeable socket;
+    /** When a byte last moved either way (System.nanoTime), for idle timeouts. */
+    private volatile long lastActivity = System.nanoTime();
+
+    /**
+     * @param name the prefix of its threads' names and its log label, e.g. {@code wisp-1a-3}
+     */
+    protected SocketStream(StreamContext context, String name) {
+        this.context = context;
+        this.name = name;
+        this.budget = context.connectionBudget().child(BUDGET_NAME, context.streamByteBudget());
+        this.inbound = new InboundQueue(context.buffers(), budget);
+    }
+
+    /** The param that sets a stream's byte budget. */
+    public static final String BUDGET_NAME = "wisp.streamByteBudget";
+
+    public final String name() {
+        return name;
+    }
+
+    /** This stream's byte budget (its parent is the connection's). */
+    public final ByteBudget budget() {
+        return budget;
+    }
+
+    // ------------------------------------------------------------------------------------------------- lifecycle
+
+    /** Starts {@code -up}, which connects and then pumps. False when the connection is shutting down. */
+    public final boolean start() {
+        return context.threads().spawn(name + "-up", this::run);
+    }
+
+    private void run() {
+        try {
+            Closeable s = connect();
+            if (!markConnected()) {
+                closeQuietly(s);
+                return;
+            }
+            pump(s);
+        } catch (Exception e) {
+            failed(e);
+        } finally {
+            inbound.releaseTaken();
+        }
+    }
+
+    /**
+     * Resolves, checks and connects, on {@code -up}. Must call {@link #attach} with the socket before connecting it.
+     *
+     * @throws Exception whatever failed; {@link #failureReason} maps it to how the stream ends
+     */
+    protected abstract Closeable connect() throws Exception;
+
+    /**
+     * Runs on {@code -up} once connected: starts {@code -down} ({@link #startDown}) and writes the queue to the socket,
+     * usually with {@link #writeLoop}, until the stream ends.
+     */
+    protected abstract void pump(Closeable socket) throws Exception;
+
+    /** How a failure on either thread ends the stream. */
+    protected abstract R failureReason(Throwable failure);
+
+    /** How a stream that stalled (see {@link #closeIfStalled}) ends, unless it was finishing. */
+    protected abstract R stalledReason();
+
+    /**
+     * Runs once, after the socket is closed and the stream's memory released: count it, forget it, and tell the client
+     * when {@code notifyPeer}. Must not block for long (it may run on the WebSocket's receive thread).
+     */
+    protected abstract void closed(R reason, boolean notifyPeer);
+
+    /** Records the socket before it connects, so a close from another thread aborts the attempt. */
+    protected final void attach(Closeable s) {
+        socket = s;
+        if (isClosed()) {
+            closeQuietly(s);   // closed while resolving: abort the connect
+        }
+    }
+
+    private boolean markConnected() {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            connected = true;
+        } finally {
+            lock.unlock();
+        }
+        context.metrics().socketOpened();
+        return true;
+    }
+
+    /** Starts {@code -down}; false (and the stream is released) when the connection is shutting down. */
+    protected final boolean startDown(Runnable down) {
+        if (context.threads().spawn(name + "-down", down)) {
+            return true;
+        }
+        close(failureReason(new InterruptedIOException("connection shutting down")), false);
+        return false;
+    }
+
+    /**
+     * Ends the stream once: the queue's memory goes back, the socket closes (waking both threads), then
+     * {@link #closed} runs. Later calls do nothing.
+     */
+    public final void close(R reason, boolean notifyPeer) {
+        boolean wasConnected;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            wasConnected = connected;
+        } finally {
+            lock.unlock();
+        }
+        inbound.close();
+        Closeable s = socket;
+        if (s != null) {
+            closeQuietly(s);
+        }
+        if (wasConnected) {
+            context.metrics().socketClosed();
+        }
+        closedLatch.countDown();
+        closed(reason, notifyPeer);
+    }
+
+    /**
+     * Takes no more input: what is queued is still written, then the stream closes with {@code reason}. A destination
+     * that stops taking bytes meanwhile is cut off by {@link #closeIfStalled} with the same reason.
+     */
+    public final void finish(R reason, boolean notifyPeer) {
+        lock.lock();
+        try {
+            if (closed || finishing) {
+                return;
+            }
+            finishing = true;
+            finishReason = reason;
+            finishNotifies = notifyPeer;
+        } finally {
+            lock.unlock();
+        }
+        inbound.finish();
+    }
+
+    /** A failure on one of the stream's threads; a failure caused by the stream closing is not reported again. */
+    protected final void failed(Throwable failure) {
+        if (isClosed()) {
+            return;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "[{0}] {1} failed: {2}", context.connectionId(), name, failure.toString());
+        close(failureReason(failure), true);
+    }
+
+    /**
+     * Closes the stream when bytes have waited for its destination for {@code timeoutNanos} without one being written:
+     * the destination takes nothing. A finishing stream closes with its finish reason, any other with
+     * {@link #stalledReason}. Returns whether it closed the stream.
+     */
+    public final boolean closeIfStalled(long now, long timeoutNanos) {
+        if (inbound.stalledFor(now) < timeoutNanos) {
+            return false;
+        }
+        R reason;
+        boolean notify;
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            reason = finishing ? finishReason : stalledReason();
+            notify = !finishing || finishNotifies;
+        } finally {
+            lock.unlock();
+        }
+        LOG.log(System.Logger.Level.DEBUG, "[{0}] {1}: the destination took no byte for {2} ms", context.connectionId(),
+                name, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+        close(reason, notify);
+        return true;
+    }
+
+    public final boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    protected final boolean isFinishing() {
+        lock.lock();
+        try {
+            return finishing;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits up to {@code millis} for the stream to close; true when it has. */
+    public final boolean awaitClosed(long millis) throws InterruptedException {
+        return closedLatch.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Something moved: the stream is not idle. */
+    protected final void touch() {
+        lastActivity = System.nanoTime();
+    }
+
+    /** Nanoseconds since a byte last moved either way. */
+    public final long idleFor(long now) {
+        return now - lastActivity;
+    }
+
+    // ------------------------------------------------------------------------------- client bytes (receive thread)
+
+    /** Starts a packet (a WebSocket message, for wsproxy). False when the stream takes no more input. */
+    protected final boolean beginPacket() {
+        return inbound.beginPacket();
+    }
+
+    /** Queues one part of the open packet: copied now; {@code part} is the container's and is not kept. */
+    protected final void append(ByteBuffer part) {
+        inbound.append(part);
+    }
+
+    protected final void endPacket() {
+        inbound.endPacket();
+    }
+
+    /** Drops the open packet with its bytes (only for streams that send whole packets, see {@link #datagramTake}). */
+    protected final void abortPacket() {
+        inbound.abortPacket();
+    }
+
+    /** Packets begun and not fully written yet. */
+    protected final int unwrittenPackets() {
+        return inbound.unwrittenPackets();
+    }
+
+    /** Packets not fully written and packets begun in all, read at once. */
+    protected final InboundQueue.Progress backlog() {
+        return inbound.backlog();
+    }
+
+    /** Bytes of queue memory this stream holds now. */
+    public final long heldBytes() {
+        return inbound.heldBytes();
+    }
+
+    // ------------------------------------------------------------------------------------------- the two pumps
+
+    /**
+     * {@code -up} for byte streams: writes everything queued to {@code out} in order, reporting each pass to
+     * {@link #afterWrite}, until the stream closes, or until it finished and every byte is written (then it closes with
+     * the finish reason).
+     */
+    protected final void writeLoop(WritableByteChannel out) throws IOException, InterruptedException {
+        List<ByteBuffer> views = new ArrayList<>();
+        while (true) {
+            InboundQueue.Take take = inbound.take(views, false);
+            if (take == InboundQueue.Take.CLOSED) {
+                return;
+            }
+            if (take == InboundQueue.Take.FINISHED) {
+                closeFinished();
+                return;
+            }
+            for (ByteBuffer v : views) {
+                throttleUp(v.remaining());
+                while (v.hasRemaining()) {
+                    out.write(v);   // blocking mode: returns once some bytes are taken; loop for the rest
+                }
+            }
+            if (!views.isEmpty()) {
+                touch();
+            }
+            views.clear();
+            afterWrite(inbound.consumed());
+        }
+    }
+
+    /** After each write pass of {@link #writeLoop}: packets written, and the backlog. Used for credit. */
+    protected void afterWrite(InboundQueue.Progress progress) throws IOException {
+    }
+
+    /**
+     * {@code -up} for datagram streams, one step: waits for the next whole packet and puts views of its bytes in
+     * {@code out}. Returns false when the stream has ended. The caller sends (or drops, see {@link #dropTaken}) and then
+     * calls {@link #datagramDone}.
+     */
+    protected final boolean datagramTake(List<ByteBuffer> out) throws InterruptedException {
+        InboundQueue.Take take = inbound.take(out, true);
+        if (take == InboundQueue.Take.FINISHED) {
+            closeFinished();
+        }
+        return take == InboundQueue.Take.MORE;
+    }
+
+    /** The packet taken by {@link #datagramTake} will not be sent: its bytes are done with. */
+    protected final void dropTaken() {
+        inbound.skipTaken();
+    }
+
+    protected final void datagramDone() {
+        inbound.consumed();
+    }
+
+    private void closeFinished() {
+        R reason;
+        boolean notify;
+        lock.lock();
+        try {
+            reason = finishReason;
+            notify = finishNotifies;
+        } finally {
+            lock.unlock();
+        }
+        close(reason, notify);
+    }
+
+    /**
+     * {@code -down} for byte streams: reads the destination and sends each chunk through the connection's sender, with
+     * {@code headroom} bytes before the payload for the framing's header ({@link #writeHeader} fills them once per
+     * buffer; 0 for none). Reads start small and grow while they fill, up to the read buffer size. One array holds
+     * header and payload, so a message costs no copy and no allocation; it is reused because each send returns only
+     * once the WebSocket has taken the frame.
+     */
+    protected final void readLoop(ReadableByteChannel in, int headroom) {
+        int max = context.readBufferSize();
+        int size = Math.min(INITIAL_READ_SIZE, max);
+        byte[] buffer = newReadBuffer(headroom, size);
+        ByteBuffer readView = ByteBuffer.wrap(buffer);
+        ByteBuffer frameView = ByteBuffer.wrap(buffer);
+        try {
+            while (true) {
+                readView.limit(headroom + size).position(headroom);
+                int n = in.read(readView);
+                if (n < 0) {
+                    onEof();
+                    return;
+                }
+                touch();
+                throttleDown(n);
+                context.metrics().toClient(n);
+                frameView.limit(headroom + n).position(0);
+                try {
+                    context.sender().sendFrame(frameView);
+                } catch (IOException e) {
+                    // The WebSocket failed or timed out (the sender has closed it), or the connection is shutting down.
+                    onSendFailed(e);
+                    return;
+                }
+                if (n == size && size < max) {
+                    size = Math.min(max, Math.max(size * 2, BUSY_READ_SIZE));   // busy stream: read more per message
+                    buffer = newReadBuffer(headroom, size);
+                    readView = ByteBuffer.wrap(buffer);
+                    frameView = ByteBuffer.wrap(buffer);
+                }
+            }
+        } catch (IOException e) {
+            failed(e);
+        }
+    }
+
+    private byte[] newReadBuffer(int headroom, int size) {
+        byte[] buffer = new byte[headroom + size];
+        writeHeader(buffer);
+        return buffer;
+    }
+
+    /** Writes the framing's header into a new read buffer (its first {@code headroom} bytes). */
+    protected void writeHeader(byte[] buffer) {
+    }
+
+    /** The destination closed its end (read returned EOF). */
+    protected abstract void onEof();
+
+    /** A send to the client failed: the WebSocket is gone or going. */
+    protected abstract void onSendFailed(IOException e);
+
+    /** Bandwidth cap towards destinations: sleeps the calling thread as needed. */
+    protected final void throttleUp(long bytes) throws InterruptedIOException {
+        if (context.limits() != null) {
+            context.limits().throttleUp(bytes);
+        }
+    }
+
+    /** Bandwidth cap towards the client: sleeps the calling thread as needed. */
+    protected final void throttleDown(long bytes) throws InterruptedIOException {
+        if (context.limits() != null) {
+            context.limits().throttleDown(bytes);
+        }
+    }
+
+    protected static void closeQuietly(Closeable s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing more to release
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
