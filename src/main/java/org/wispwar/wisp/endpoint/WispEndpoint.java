@@ -49,7 +49,7 @@ public final class WispEndpoint {
     @OnOpen
     public void onOpen(Session ws) {
         WispConfig config = registry.config();
-        ReadControls.limitMessages(ws, config.maxMessageSize(), TEXT_BUFFER_BYTES);
+        ReadControls.limitMessages(ws, TEXT_BUFFER_BYTES);
         ws.setMaxIdleTimeout(config.idleTimeout().toMillis());
         Object ip = ws.getUserProperties().get(EndpointConfigurator.CLIENT_IP);
         ClientLimits.Admission admission = registry.admit(ip == null ? "unknown" : ip.toString());
@@ -77,19 +77,22 @@ public final class WispEndpoint {
     /** One part of a binary message: a view of the container's buffer, copied where needed before this returns. */
     @OnMessage
     public void onBinary(ByteBuffer part, boolean last, Session ws) {
-        WispSession session = wisp;
-        if (session == null) {
-            return;
-        }
         try {
-            session.onMessagePart(part, last);
+            WispSession session = wisp;
+            if (session != null) {
+                session.onMessagePart(part, last);
+            }
         } catch (WispProtocolException e) {
-            LOG.log(System.Logger.Level.DEBUG, "[{0}] protocol error: {1}", session.id(), e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] protocol error: {1}", wisp.id(), e.getMessage());
             end();
             JakartaPacketSender.close(ws, e.closeCode(), e.getMessage());
-            return;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "[" + wisp.id() + "] internal error", e);
+            end();
+            JakartaPacketSender.close(ws, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "internal error");
+        } finally {
+            reads.partDone();   // every call: on Jetty this asks for the next part (or the client's close)
         }
-        reads.awaitResumed();
     }
 
     /** Any pong answers the keepalive pings. */
@@ -103,8 +106,12 @@ public final class WispEndpoint {
 
     @OnMessage
     public void onText(String text, Session ws) {
-        end();
-        JakartaPacketSender.close(ws, CloseReason.CloseCodes.CANNOT_ACCEPT.getCode(), TEXT_REFUSED);
+        try {
+            end();
+            JakartaPacketSender.close(ws, CloseReason.CloseCodes.CANNOT_ACCEPT.getCode(), TEXT_REFUSED);
+        } finally {
+            reads.textDone();
+        }
     }
 
     @OnClose

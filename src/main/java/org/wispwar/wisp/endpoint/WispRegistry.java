@@ -141,6 +141,10 @@ public class WispRegistry {
         long interval = config.limits().pingInterval().toNanos();
         for (Map.Entry<WispSession, PacketSender> e : sessions.entrySet()) {
             WispSession s = e.getKey();
+            if (s.readPaused()) {
+                s.pongReceived();   // nothing is read while paused, pongs neither: no verdict on this connection
+                continue;
+            }
             if (s.pingUnanswered(now, interval)) {
                 LOG.log(System.Logger.Level.DEBUG, "[{0}] no pong for a whole ping interval; closing", s.id());
                 e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),

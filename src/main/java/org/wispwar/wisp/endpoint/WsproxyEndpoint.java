@@ -52,7 +52,7 @@ public final class WsproxyEndpoint {
     @OnOpen
     public void onOpen(Session ws, @PathParam("target") String segment) {
         WispConfig config = registry.config();
-        ReadControls.limitMessages(ws, config.maxMessageSize(), TEXT_BUFFER_BYTES);
+        ReadControls.limitMessages(ws, TEXT_BUFFER_BYTES);
         ws.setMaxIdleTimeout(config.idleTimeout().toMillis());
         WsproxyTarget target;
         try {
@@ -83,19 +83,25 @@ public final class WsproxyEndpoint {
     /** One part of a binary message: a view of the container's buffer, copied into the queue before this returns. */
     @OnMessage
     public void onBinary(ByteBuffer part, boolean last) {
-        WsproxyBridge b = bridge;
-        if (b != null) {
-            b.acceptPart(part, last);
-            reads.awaitResumed();
+        try {
+            WsproxyBridge b = bridge;
+            if (b != null) {
+                b.acceptPart(part, last);
+            }
+        } finally {
+            reads.partDone();   // every call: on Jetty this asks for the next part
         }
     }
 
     @OnMessage
     public void onText(String message) {
-        WsproxyBridge b = bridge;
-        if (b != null) {
-            b.acceptPart(ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)), true);
-            reads.awaitResumed();
+        try {
+            WsproxyBridge b = bridge;
+            if (b != null) {
+                b.acceptPart(ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)), true);
+            }
+        } finally {
+            reads.textDone();
         }
     }
 

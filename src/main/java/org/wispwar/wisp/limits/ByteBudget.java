@@ -76,8 +76,11 @@ public final class ByteBudget {
     /** Counts {@code bytes} fewer, here and in every parent; runs the drain listeners of each level that drained. */
     public void release(long bytes) {
         for (ByteBudget b = this; b != null; b = b.parent) {
-            long now = b.used.addAndGet(-bytes);
-            if (now <= b.resumeAt && !b.drainListeners.isEmpty()) {
+            b.used.addAndGet(-bytes);
+        }
+        // Every level first, then the listeners: a listener checks the other levels, which must be current.
+        for (ByteBudget b = this; b != null; b = b.parent) {
+            if (!b.drainListeners.isEmpty() && b.used.get() <= b.resumeAt) {
                 b.runDrainListeners();
             }
         }

@@ -9,7 +9,10 @@ package org.wispwar.wisp.session;
  * <ol>
  *   <li>B/2 packets have been written since the last grant (refills are coalesced), and</li>
  *   <li>at least as many packets as the last grant allowed have <em>arrived</em> since it was granted, and</li>
- *   <li>the free space {@code B - unwritten} is positive; that is the value sent.</li>
+ *   <li>the free space {@code B - unwritten} is positive; that is the value sent, and</li>
+ *   <li>the stream holds less than its byte budget: a client sending large packets waits for the destination instead
+ *       of being granted more while its bytes fill memory. Once the stream drains, the refill that was due goes out
+ *       (it is withheld, not lost: nothing else of the state changes).</li>
  * </ol>
  *
  * <p>Why rule 2: a CONTINUE replaces the client's counter and is never acknowledged, so a refill sent while older
@@ -56,7 +59,12 @@ final class CreditWindow {
 
     /** The refill to send now, given the stream's backlog; 0 when none is due. A positive answer is a grant. */
     int refill(int unwritten, long arrived) {
-        if (writtenSince < refillAfter || arrived - grantedAt < granted) {
+        return refill(unwritten, arrived, false);
+    }
+
+    /** As {@link #refill(int, long)}, withheld (0, state unchanged) while {@code overBudget}. */
+    int refill(int unwritten, long arrived, boolean overBudget) {
+        if (overBudget || writtenSince < refillAfter || arrived - grantedAt < granted) {
             return 0;
         }
         int value = window - unwritten;

@@ -98,10 +98,10 @@ final class TcpStream extends WispStream {
 
     @Override
     protected void afterWrite(InboundQueue.Progress progress) throws IOException {
-        if (!credit.written(progress.packetsWritten()) || budget().exhausted()) {
-            return;   // not due yet, or withheld while the stream holds its whole byte budget
+        if (!credit.written(progress.packetsWritten())) {
+            return;   // not due yet: nothing to read
         }
-        int refill = credit.refill(progress.unwritten(), progress.arrived());
+        int refill = credit.refill(progress.unwritten(), progress.arrived(), budget().exhausted());
         if (refill > 0) {
             context.sender().send(new Continue(id, refill));
         }

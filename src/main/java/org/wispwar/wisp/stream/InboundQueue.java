@@ -14,9 +14,9 @@ import org.wispwar.wisp.limits.ByteBudget;
  *
  * <p>One producer, the WebSocket's receive thread: {@link #beginPacket}, then {@link #append} for each part of the
  * message as it arrives (each byte is copied once, from the container's buffer into a chunk), then {@link #endPacket}.
- * A packet never shares a chunk with another: its first chunk is sized to the first part it gets (at least 512 B), and
- * further chunks are 64 KiB. So a small packet costs a small chunk, and the budget, which counts chunk capacity, counts
- * the memory really held.
+ * A packet never shares a chunk with another: a new chunk is sized to the part that needs it (at least 512 B), and a
+ * chunk that filled up is followed by a 64 KiB one. So a small packet costs a small chunk, and the budget, which counts
+ * chunk capacity, counts the memory really held.
  *
  * <p>One consumer, the stream's {@code -up} thread: {@link #take} hands out views of what is there (all bytes, or one
  * whole packet at a time for datagrams), the consumer writes them outside the lock, and {@link #consumed} gives the
@@ -72,7 +72,7 @@ public final class InboundQueue {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
-    /** The open packet's last chunk, or null when no packet is open or it has no chunk yet. */
+    /** The open packet's last chunk, or null when no packet is open, or it has no chunk (yet, or any more). */
     private Chunk packetTail;
     /** Chunks the open packet has added, so that {@link #abortPacket} can take them back. */
     private int packetChunks;
@@ -143,7 +143,7 @@ public final class InboundQueue {
             while (left > 0) {
                 Chunk c = packetTail;
                 if (c == null || c.end == c.capacity()) {
-                    c = newChunkLocked(c == null ? left : BufferPool.MAX_CHUNK);
+                    c = newChunkLocked(c == null ? left : BufferPool.MAX_CHUNK);   // full: the packet is a large one
                 }
                 int k = Math.min(left, c.capacity() - c.end);
                 c.buffer.put(c.end, part, from, k);
@@ -365,17 +365,25 @@ public final class InboundQueue {
         }
     }
 
-    /** Head chunks that are fully written and that the producer will not add to: give them back, count packet ends. */
+    /**
+     * Head chunks that are fully written go back, and their packet ends are counted. That includes the open packet's
+     * last chunk: its next bytes then start a new chunk, and its end becomes a marker. Keeping it instead would hold a
+     * chunk for as long as a large packet is arriving, however fast the destination takes it, and a stream budget of
+     * one chunk would never drain.
+     */
     private void settleLocked() {
         Iterator<Chunk> it = chunks.iterator();
         while (it.hasNext()) {
             Chunk c = it.next();
-            if (!c.written() || (c == packetTail && packetOpen)) {
+            if (!c.written()) {
                 return;
             }
             if (c.packetEnd) {
                 unwritten--;
                 writtenSinceReport++;
+            }
+            if (c == packetTail) {
+                packetTail = null;   // only while its packet is open: an ended packet's tail is reset to null
             }
             it.remove();
             releaseLocked(c);

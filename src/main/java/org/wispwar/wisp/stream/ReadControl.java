@@ -25,9 +25,18 @@ public interface ReadControl {
     void resume();
 
     /**
-     * Called on the receive thread at the end of each message handler call. A control that cannot stop the container
+     * Called on the receive thread at the end of each binary message handler call, whatever happened in it. A control
+     * that asks for each part explicitly asks for the next one here unless paused; one that cannot stop the container
      * from reading blocks here while paused; the others return at once.
      */
-    default void awaitResumed() {
+    default void partDone() {
+    }
+
+    /**
+     * Called on the receive thread at the end of each whole text message handler call (wsproxy clients may send text).
+     * A container that reads text frames on its own blocks here while paused, as the fallback does for everything.
+     */
+    default void textDone() {
+        partDone();
     }
 }

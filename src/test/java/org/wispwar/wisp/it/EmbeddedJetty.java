@@ -22,11 +22,12 @@ public final class EmbeddedJetty implements WarContainer {
     private final ContextHandlerCollection handlers = new ContextHandlerCollection();
     private final Map<String, WebAppContext> contexts = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private EmbeddedJetty(Map<String, Map<String, String>> contextParams) throws Exception {
+    private EmbeddedJetty(Map<String, Map<String, String>> contextParams, int maxThreads) throws Exception {
         if (!Files.isDirectory(WAR.resolve("WEB-INF"))) {
             throw new IllegalStateException(WAR.toAbsolutePath() + " is missing: run the ITs through mvn verify");
         }
-        server = new Server();
+        server = maxThreads > 0 ? new Server(new org.eclipse.jetty.util.thread.QueuedThreadPool(maxThreads))
+                : new Server();
         connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
@@ -114,8 +115,14 @@ public final class EmbeddedJetty implements WarContainer {
     }
 
     /** Starts Jetty with one webapp per entry: context path → context params. */
+    /** With a thread pool of at most {@code maxThreads} (0: Jetty's default, 200). */
+    public static EmbeddedJetty start(Map<String, Map<String, String>> contextParams, int maxThreads)
+            throws Exception {
+        return new EmbeddedJetty(contextParams, maxThreads);
+    }
+
     public static EmbeddedJetty start(Map<String, Map<String, String>> contextParams) throws Exception {
-        return new EmbeddedJetty(contextParams);
+        return new EmbeddedJetty(contextParams, 0);
     }
 
     public WebAppContext context(String path) {

@@ -11,7 +11,7 @@ class EmbeddedJettyIT extends WispEndToEndChecks {
 
     @Override
     WarContainer start(Map<String, Map<String, String>> contexts) throws Exception {
-        jetty = EmbeddedJetty.start(contexts);
+        jetty = EmbeddedJetty.start(contexts, MAX_THREADS);
         return jetty;
     }
 }

@@ -63,7 +63,7 @@ public final class EmbeddedTomcat implements WarContainer {
     /** Held so the JUL logger (and the handler on it) is not garbage collected. */
     private final Logger catalinaLogger = Logger.getLogger(CATALINA);
 
-    private EmbeddedTomcat(Map<String, Map<String, String>> contextParams) throws Exception {
+    private EmbeddedTomcat(Map<String, Map<String, String>> contextParams, int maxThreads) throws Exception {
         if (!Files.isDirectory(WAR.resolve("WEB-INF"))) {
             throw new IllegalStateException(WAR.toAbsolutePath() + " is missing: run the ITs through mvn verify");
         }
@@ -73,6 +73,9 @@ public final class EmbeddedTomcat implements WarContainer {
         Connector connector = tomcat.getConnector();   // created only when asked for
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
+        if (maxThreads > 0) {
+            connector.setProperty("maxThreads", Integer.toString(maxThreads));
+        }
         tomcat.setAddDefaultWebXmlToWebapp(false);
         tomcat.getHost();   // created before start, so that it starts with the server
         tomcat.start();
@@ -85,7 +88,13 @@ public final class EmbeddedTomcat implements WarContainer {
 
     /** Starts Tomcat with one webapp per entry: context path → context params. */
     public static EmbeddedTomcat start(Map<String, Map<String, String>> contextParams) throws Exception {
-        return new EmbeddedTomcat(contextParams);
+        return new EmbeddedTomcat(contextParams, 0);
+    }
+
+    /** With at most {@code maxThreads} request threads on the connector (0: Tomcat's default, 200). */
+    public static EmbeddedTomcat start(Map<String, Map<String, String>> contextParams, int maxThreads)
+            throws Exception {
+        return new EmbeddedTomcat(contextParams, maxThreads);
     }
 
     /** Adds a context to the running host, which starts it. */

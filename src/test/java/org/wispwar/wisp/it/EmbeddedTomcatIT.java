@@ -15,7 +15,7 @@ class EmbeddedTomcatIT extends WispEndToEndChecks {
 
     @Override
     WarContainer start(Map<String, Map<String, String>> contexts) throws Exception {
-        tomcat = EmbeddedTomcat.start(contexts);
+        tomcat = EmbeddedTomcat.start(contexts, MAX_THREADS);
         return tomcat;
     }
 

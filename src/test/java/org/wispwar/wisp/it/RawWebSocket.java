@@ -113,6 +113,33 @@ final class RawWebSocket implements AutoCloseable {
         out.flush();
     }
 
+    /** How far into the current streamed frame's payload {@link #writePayload} is, for the mask. */
+    private long maskOffset;
+    private static final byte[] STREAM_MASK = {0x21, 0x43, 0x65, 0x07};
+
+    /**
+     * Starts one masked binary frame of {@code length} payload bytes, to be written with {@link #writePayload}: a
+     * frame far larger than anything held in memory, as browsers send an upload.
+     */
+    void startBinary(long length) throws IOException {
+        out.write(FIN | OPCODE_BINARY);
+        out.write(MASKED | LENGTH_64);
+        out.writeLong(length);
+        out.write(STREAM_MASK);
+        maskOffset = 0;
+    }
+
+    /** The next bytes of the frame begun by {@link #startBinary}; blocks while the server does not read. */
+    void writePayload(byte[] data, int offset, int length) throws IOException {
+        byte[] masked = new byte[length];
+        for (int i = 0; i < length; i++) {
+            masked[i] = (byte) (data[offset + i] ^ STREAM_MASK[(int) ((maskOffset + i) & 3)]);
+        }
+        maskOffset += length;
+        out.write(masked);
+        out.flush();
+    }
+
     /** The next frame from the server (unmasked, unfragmented). */
     Frame readFrame() throws IOException {
         int first = in.readUnsignedByte();

@@ -90,6 +90,53 @@ public final class Targets implements AutoCloseable {
         return new Targets(handler);
     }
 
+    /** What a {@link #sink} got: a running SHA-256 and byte count over all its connections. Thread-safe. */
+    public static final class Digest {
+        private final java.security.MessageDigest sha;
+        private long count;
+
+        Digest() {
+            try {
+                sha = java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        synchronized void add(byte[] b, int n) {
+            sha.update(b, 0, n);
+            count += n;
+        }
+
+        public synchronized long count() {
+            return count;
+        }
+
+        /** The SHA-256 of everything so far, as lowercase hex. */
+        public synchronized String sha256() {
+            try {
+                return java.util.HexFormat.of().formatHex(((java.security.MessageDigest) sha.clone()).digest());
+            } catch (CloneNotSupportedException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Reads every byte until EOF into {@code digest}. */
+    public static Targets sink(Digest digest) throws IOException {
+        return new Targets(s -> {
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                digest.add(buf, n);
+            }
+        });
+    }
+
+    public static Digest newDigest() {
+        return new Digest();
+    }
+
     public int port() {
         return server.getLocalPort();
     }

@@ -48,6 +48,7 @@ import org.wispwar.wisp.protocol.MotdExtension;
 import org.wispwar.wisp.protocol.PasswordExtension;
 import org.wispwar.wisp.protocol.StreamConfirmExtension;
 import org.wispwar.wisp.protocol.UdpExtension;
+import org.wispwar.wisp.protocol.WispCodec;
 import org.wispwar.wisp.protocol.WispVersion;
 import org.wispwar.wisp.auth.PasswordStore;
 import org.wispwar.wisp.protocol.StreamType;
@@ -80,6 +81,16 @@ abstract class WispEndToEndChecks {
     static final String AUTH = "/auth";
     /** A users file that is not one: must not deploy. */
     static final String BAD_USERS = "/badusers";
+    /** The shipped defaults (message size, budgets) with loopback destinations allowed: uploads as browsers send them. */
+    static final String UPLOADS = "/uploads";
+    /**
+     * The container's request threads, at most (Jetty's pool, Tomcat's connector): well below the number of paused
+     * connections in {@link #pausedConnectionsHoldNoContainerThread}, so a pause that held a thread would starve
+     * everyone after them.
+     */
+    static final int MAX_THREADS = 24;
+    /** Connections held back at once by destinations that do not read; more than {@link #MAX_THREADS}. */
+    static final int HELD_BACK = 40;
 
     WarContainer server;
 
@@ -108,8 +119,9 @@ abstract class WispEndToEndChecks {
         notUsers.toFile().deleteOnExit();
         java.nio.file.Files.writeString(notUsers, "admin:hunter2\n");   // a plaintext password: refused
         contexts.put(BAD_USERS, Map.of("wisp.passwordUsersFile", notUsers.toString()));
+        contexts.put(UPLOADS, Map.of("wisp.allowPrivateAddresses", "true"));
         server = start(contexts);
-        for (String path : List.of(OPEN, STRICT, TIGHT, UNDEPLOYED, V1_ONLY, AUTH)) {
+        for (String path : List.of(OPEN, STRICT, TIGHT, UNDEPLOYED, V1_ONLY, AUTH, UPLOADS)) {
             assertTrue(server.isAvailable(path), path + " did not deploy: " + server.startupFailure(path));
         }
     }
@@ -123,8 +135,8 @@ abstract class WispEndToEndChecks {
 
     @AfterEach
     void nothingOutlivesItsConnection() throws Exception {
-        for (String path : List.of(OPEN, TIGHT)) {
-            for (String stat : List.of("Sessions", "Streams", "Threads", "Sockets")) {
+        for (String path : List.of(OPEN, TIGHT, UPLOADS)) {
+            for (String stat : List.of("Sessions", "Streams", "Threads", "Sockets", "BufferedBytes", "ReadsPaused")) {
                 String what = path + " " + stat;
                 awaitTrue(what + " back to 0", () -> statOf(path, stat) == 0);
             }
@@ -560,6 +572,105 @@ abstract class WispEndToEndChecks {
             assertEquals(1009, c.awaitWebSocketClose());
             awaitTrue("the stream's socket closes with its connection", () -> echo.connectionsClosed() == 1);
         }
+    }
+
+    // ------------------------------------------------------------------------------- uploads and byte budgets
+
+    /**
+     * What browser clients do: epoxy sends a whole request body as one DATA packet. With the shipped defaults a 64 MiB
+     * packet goes through, streamed in parts, and the server never holds much more than one stream's budget of it.
+     */
+    @Test
+    void aSingle64MiBDataPacketGoesThroughWithTheDefaultsAndIsNeverHeldWhole() throws Exception {
+        byte[] upload = new byte[64 * 1024 * 1024];
+        new Random(64).nextBytes(upload);
+        Targets.Digest got = Targets.newDigest();
+        try (Targets sink = Targets.sink(got); WispClient c = WispClient.connect(server.wispUri(UPLOADS))) {
+            c.awaitInitialCredit();
+            c.connectTcp(1, "127.0.0.1", sink.port());
+            c.sendWithCredit(1, upload, upload.length);   // one DATA packet: a 67,108,869-byte WebSocket message
+            awaitTrue(() -> "the destination got all 64 MiB; got " + got.count(), () -> got.count() == upload.length);
+            assertEquals(sha256(upload), got.sha256(), "every byte, in order");
+            assertEquals(List.of(), c.drained().stream().filter(p -> p instanceof Close).toList(), "no stream closed");
+            long peak = statOf(UPLOADS, "BufferedBytesPeak");
+            long budget = statOf(UPLOADS, "StreamByteBudget");
+            assertTrue(peak <= budget + 2 * 64 * 1024, "held at most the stream budget and a part: peak " + peak);
+            c.send(new Close(1, CloseReason.VOLUNTARY));
+        }
+    }
+
+    /**
+     * Backpressure without a thread per paused connection: {@value #HELD_BACK} WebSockets, more than the container's
+     * {@value #MAX_THREADS} request threads, each in the middle of a 64 MiB upload to a destination that accepts and
+     * never reads. Each is paused (its reading stopped by the container's own mechanism), none is closed, and a new
+     * client still connects, opens a stream and moves 1 MiB each way within 2 s.
+     */
+    @Test
+    void pausedConnectionsHoldNoContainerThread() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<RawWebSocket> held = new ArrayList<>();
+        List<Thread> writers = new ArrayList<>();
+        try (Targets stalled = Targets.of(s -> release.await(60, TimeUnit.SECONDS)); Targets echo = Targets.echo()) {
+            try {
+                for (int i = 0; i < HELD_BACK; i++) {
+                    RawWebSocket ws = RawWebSocket.upgrade(server.port(), UPLOADS + "/").socket();
+                    assertNotNull(ws, "upgrade " + i);
+                    held.add(ws);
+                    assertEquals(new Continue(0, 128), WispCodec.decode(ByteBuffer.wrap(ws.readFrame().payload()),
+                            org.wispwar.wisp.protocol.Role.SERVER), "initial credit");
+                    ws.sendBinary(bytes(WispCodec.encode(new Connect(1, StreamType.TCP, stalled.port(), "127.0.0.1"))));
+                    writers.add(Thread.ofVirtual().name("held-back-" + i).start(() -> uploadUntilStopped(ws)));
+                }
+                awaitTrue(() -> "all " + HELD_BACK + " connections paused; paused now: " + statOf(UPLOADS, "ReadsPaused"),
+                        () -> statOf(UPLOADS, "ReadsPaused") == HELD_BACK);
+                assertEquals(HELD_BACK, statOf(UPLOADS, "Sessions"), "none was closed");
+
+                byte[] payload = new byte[1024 * 1024];
+                new Random(1).nextBytes(payload);
+                long start = System.nanoTime();
+                try (WispClient c = WispClient.connect(server.wispUri(UPLOADS))) {
+                    c.awaitInitialCredit();
+                    c.connectTcp(1, "127.0.0.1", echo.port());
+                    c.sendWithCredit(1, payload, 64 * 1024);
+                    assertArrayEquals(payload, c.awaitBytes(1, payload.length), "1 MiB echoed");
+                    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    System.out.println("[held back] " + server.name() + ": " + HELD_BACK + " connections paused, "
+                            + statOf(UPLOADS, "BufferedBytes") + " bytes held; a new client moved 1 MiB each way in "
+                            + millis + " ms");
+                    assertTrue(millis < 2_000, "a new client moved 1 MiB each way in " + millis + " ms");
+                    c.send(new Close(1, CloseReason.VOLUNTARY));
+                }
+                assertEquals(HELD_BACK, statOf(UPLOADS, "ReadsPaused"), "the held-back connections stayed paused");
+            } finally {
+                release.countDown();   // the destinations close: their streams end and let their connections go
+                for (RawWebSocket ws : held) {
+                    ws.close();
+                }
+                for (Thread t : writers) {
+                    t.join(TimeUnit.SECONDS.toMillis(20));
+                }
+            }
+        }
+    }
+
+    /** Streams a 64 MiB DATA packet for stream 1 until the server stops reading and the socket is closed. */
+    private static void uploadUntilStopped(RawWebSocket ws) {
+        byte[] chunk = new byte[64 * 1024];
+        try {
+            ws.startBinary(WispCodec.HEADER_LENGTH + 64L * 1024 * 1024);
+            ws.writePayload(new byte[] {0x02, 1, 0, 0, 0}, 0, WispCodec.HEADER_LENGTH);   // DATA, stream 1
+            for (int i = 0; i < 1024; i++) {
+                ws.writePayload(chunk, 0, chunk.length);
+            }
+        } catch (java.io.IOException e) {
+            // the test closed the socket: expected once it is done
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
     }
 
     @Test

@@ -249,6 +249,18 @@ class CreditWindowTest {
     }
 
     @Test
+    void aRefillDueIsWithheldWhileTheStreamIsOverItsByteBudgetAndSentOnceItIsNot() {
+        CreditWindow w = new CreditWindow(8);
+        assertTrue(w.written(4));
+        CreditWindow.State before = w.state();
+        assertEquals(0, w.refill(1, 8, true), "over budget: withheld");
+        assertEquals(before, w.state(), "withheld, not consumed");
+        assertTrue(w.written(0), "still due on the next pass");
+        assertEquals(0, w.refill(1, 8, true), "still over budget");
+        assertEquals(7, w.refill(1, 8, false), "drained: the refill that was due goes out");
+    }
+
+    @Test
     void noRefillWithoutFreeSpaceAndTheConfirmationIsNeverNegative() {
         CreditWindow w = new CreditWindow(4);
         assertEquals(0, w.confirm(6, 6), "a client that overran before the connect gets 0, not a wrapped u32");

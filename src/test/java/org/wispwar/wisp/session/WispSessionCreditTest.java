@@ -28,7 +28,7 @@ import org.wispwar.wisp.testing.Await;
 import org.wispwar.wisp.testing.LoopbackServer;
 import org.wispwar.wisp.testing.RecordingPacketSender;
 import org.wispwar.wisp.testing.TestResolver;
-import org.wispwar.wisp.testing.Gate;
+import org.wispwar.wisp.testing.PausableSink;
 
 /**
  * Flow control from both sides (design.md §5): an honest client is never throttled or starved; one that ignores credit
@@ -179,68 +179,6 @@ class WispSessionCreditTest extends SessionTestSupport {
         assertEquals(new Continue(0, window), h.sender.next(), "initial credit");
         h.send(new Connect(1, StreamType.TCP, server.port(), "127.0.0.1"));
         return sink;
-    }
-
-    /**
-     * A destination that reads (checking each byte against {@link #pattern}) until told to pause, and counts what it
-     * got. Thread-safe.
-     */
-    private static final class PausableSink {
-        private final AtomicLong received = new AtomicLong();
-        private final Gate paused = new Gate();   // closed: wait before the next read
-        private volatile String mismatch;
-
-        static byte expected(long position) {
-            return (byte) (position * 31 + position / 1_000_003);   // position-dependent: a gap or reordering shows
-        }
-
-        static byte[] pattern(int packet, int size) {
-            byte[] b = new byte[size];
-            long base = (long) packet * size;
-            for (int i = 0; i < size; i++) {
-                b[i] = expected(base + i);
-            }
-            return b;
-        }
-
-        void serve(Socket socket) throws IOException, InterruptedException {
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[64 * 1024];
-            long position = 0;
-            while (true) {
-                if (!paused.awaitOpen(20, TimeUnit.SECONDS)) {
-                    mismatch = "paused for more than 20 s";
-                    return;
-                }
-                int n = in.read(buffer);
-                if (n < 0) {
-                    return;
-                }
-                for (int i = 0; i < n && mismatch == null; i++) {
-                    if (buffer[i] != expected(position + i)) {
-                        mismatch = "byte " + (position + i) + " differs";
-                    }
-                }
-                position += n;
-                received.addAndGet(n);
-            }
-        }
-
-        void pause() {
-            paused.close();
-        }
-
-        void resume() {
-            paused.open();
-        }
-
-        long received() {
-            return received.get();
-        }
-
-        String mismatch() {
-            return mismatch;
-        }
     }
 
     @Test
