@@ -331,6 +331,42 @@ public final class BenchConnection implements Session.Listener.AutoDemanding, Au
         });
     }
 
+    /**
+     * One DATA of {@code length} payload bytes, {@link LoopbackTargets#pattern} from offset 0, sent the way browser
+     * clients send an upload: one WebSocket message, here streamed in 64 KiB fragments, each awaited before the next
+     * (so the server's backpressure reaches this sender, and nothing large is held). Takes one credit. Returns false
+     * when the stream had no credit, or a fragment was not written, by {@code deadline}.
+     */
+    boolean sendUpload(Stream s, long length, long deadline) throws Exception {
+        if (!s.takeCredit(deadline)) {
+            return false;
+        }
+        byte[] f = new byte[64 * 1024];
+        header(f, DATA, s.id);
+        long offset = 0;
+        int headerLeft = HEADER;
+        while (offset < length || headerLeft > 0) {
+            int n = (int) Math.min(f.length - headerLeft, length - offset);
+            for (int i = 0; i < n; i++) {
+                f[headerLeft + i] = LoopbackTargets.pattern(offset + i);
+            }
+            offset += n;
+            Callback.Completable sent = new Callback.Completable();
+            session.sendPartialBinary(ByteBuffer.wrap(f, 0, headerLeft + n), offset == length, sent);
+            long left = deadline - System.nanoTime();
+            try {
+                sent.get(Math.max(1, left), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            }
+            if (headerLeft > 0) {
+                headerLeft = 0;
+            }
+            s.sentBytes = offset;
+        }
+        return true;
+    }
+
     private static void header(byte[] f, int type, int id) {
         f[0] = (byte) type;
         f[1] = (byte) id;

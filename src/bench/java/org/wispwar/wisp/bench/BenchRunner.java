@@ -184,6 +184,7 @@ public final class BenchRunner {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("wisp.allowPrivateAddresses", "true");
         params.put("wisp.maxStreamsPerConnection", "12000");
+        params.put("wisp.stats.enabled", "true");   // the uploads scenario reads the held bytes and budgets there
         for (String kv : args.getOrDefault("wisp-params", "").split(",")) {
             if (kv.contains("=")) {
                 params.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
@@ -391,10 +392,14 @@ public final class BenchRunner {
         if (stopping) {
             return;
         }
-        List<String> cmd = new ArrayList<>(List.of("timeout", "--kill-after=10", "900", java, "-Xms1g", "-Xmx4g",
-                "-cp", classpath,
+        List<String> cmd = new ArrayList<>(List.of("timeout", "--kill-after=10",
+                args.getOrDefault("generator-timeout", "900"), java, "-Xms1g", "-Xmx4g", "-cp", classpath,
                 WispBench.class.getName(), "--url", url, "--seconds", seconds, "--warmup", warmup, "--scenarios",
                 scenarios, "--target-port-base", args.getOrDefault("target-port-base", "17100")));
+        String[] extra = args.getOrDefault("generator-args", "").trim().split("\\s+");
+        for (int i = 0; i + 1 < extra.length; i += 2) {   // "name value" pairs, passed as --name value
+            cmd.addAll(List.of("--" + extra[i], extra[i + 1]));
+        }
         if (pid > 0) {
             cmd.addAll(List.of("--server-pid", Long.toString(pid)));
         }
@@ -413,7 +418,7 @@ public final class BenchRunner {
                 }
             }
         }
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+        if (!p.waitFor(Long.parseLong(args.getOrDefault("generator-timeout", "900")) + 60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
         }
         started.remove(p);

@@ -39,7 +39,10 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
  * wispmark_5x10, source_1/source_10 (server→client bulk), sink_1/sink_10 (client→server bulk), echo_latency (64-byte
  * ping-pong, p50/p99), open_latency (CONNECT → first byte, sequential; opens/s), opens_parallel (10 openers),
  * scale_streams (10,000 idle streams on one WebSocket), scale_websockets (1,000 WebSockets × 1 stream), slow_reader
- * (server heap while the client reads slowly). Heap figures need {@code --server-pid} of a JVM server (jcmd).
+ * (server heap while the client reads slowly), uploads (issue 11: {@code --upload-websockets} 200 ×
+ * {@code --upload-streams} 4 streams, each sending one {@code --upload-bytes} 64 MiB DATA packet to a sink that reads
+ * {@code --upload-rate} 1 MiB/s and checks every byte; peak memory against the server's byte budgets). Heap figures need
+ * {@code --server-pid} of a JVM server (jcmd).
  */
 public final class WispBench {
     static final int PAYLOAD = 50 * 1024;
@@ -51,6 +54,7 @@ public final class WispBench {
     private final long serverPid;
     private final int scaleStreams;
     private final int scaleWebSockets;
+    private Map<String, String> options = Map.of();
 
     private WispBench(URI url, long seconds, long warmup, LoopbackTargets targets, long serverPid, int scaleStreams,
             int scaleWebSockets) {
@@ -89,6 +93,7 @@ public final class WispBench {
                     Long.parseLong(a.getOrDefault("server-pid", "0")),
                     Integer.parseInt(a.getOrDefault("scale-streams", "10000")),
                     Integer.parseInt(a.getOrDefault("scale-websockets", "1000")));
+            b.options = a;
             for (String s : scenarios) {
                 log("scenario " + s + " against " + (url == null ? "plain TCP" : url));
                 try {
@@ -118,6 +123,7 @@ public final class WispBench {
             case "scale_streams" -> scaleStreams();
             case "scale_websockets" -> scaleWebSockets();
             case "slow_reader" -> slowReader();
+            case "uploads" -> uploads();
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         }
     }
@@ -505,6 +511,145 @@ public final class WispBench {
             }
             Thread.sleep(20);
         }
+    }
+
+    /**
+     * Issue 11's uploads, as browser clients send them: each stream sends its whole upload as one DATA packet (one
+     * WebSocket message, streamed in fragments), to a destination reading slowly. A WebSocket carries one message at a
+     * time, so a connection's streams upload one after another. Reports what arrived (every byte checked, in order),
+     * streams the server closed (none may be), and the server's peak memory: RSS, live heap (after a full GC, every
+     * 15 s) and, from {@code /wisp/stats}, the bytes it held for destinations, against its byte budgets.
+     */
+    private void uploads() throws Exception {
+        requireWisp();
+        int sockets = Integer.parseInt(options.getOrDefault("upload-websockets", "200"));
+        int perSocket = Integer.parseInt(options.getOrDefault("upload-streams", "4"));
+        long size = parseBytes(options.getOrDefault("upload-bytes", "64m"));
+        long rate = parseBytes(options.getOrDefault("upload-rate", "1m"));
+        targets.uploadBytes = size;
+        targets.uploadRate = rate;
+        long budgetSeconds = (long) (perSocket * (size / (double) rate)) * 2 + 300;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(budgetSeconds);
+        URI stats = URI.create(url.toString().replaceFirst("^ws", "http") + "stats");
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicLong peakRss = new AtomicLong();
+        AtomicLong peakHeap = new AtomicLong();
+        AtomicLong peakBuffered = new AtomicLong(-1);
+        Thread sampler = Thread.ofVirtual().name("uploads-sampler").start(() -> {
+            long nextHeap = System.nanoTime();
+            while (!done.get()) {
+                try {
+                    peakRss.accumulateAndGet(serverRss(), Math::max);
+                    long buffered = statsNumber(stats, "bufferedBytes");
+                    if (buffered >= 0) {
+                        peakBuffered.accumulateAndGet(buffered, Math::max);
+                    }
+                    if (System.nanoTime() >= nextHeap) {
+                        peakHeap.accumulateAndGet(serverLiveHeap(), Math::max);
+                        nextHeap = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                    }
+                    Thread.sleep(1000);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        WebSocketClient shared = BenchConnection.newClient();
+        AtomicInteger closedByServer = new AtomicInteger();
+        AtomicInteger notSent = new AtomicInteger();
+        AtomicInteger acked = new AtomicInteger();
+        List<Thread> senders = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try {
+            for (int i = 0; i < sockets; i++) {
+                senders.add(Thread.ofVirtual().name("uploader-" + i).start(() -> {
+                    try (BenchConnection c = BenchConnection.open(shared, url, perSocket, 0, 0)) {
+                        List<BenchConnection.Stream> streams = new ArrayList<>();
+                        for (int id = 1; id <= perSocket; id++) {
+                            streams.add(c.connect(id, targets.port(LoopbackTargets.UPLOAD_SINK)));
+                        }
+                        for (BenchConnection.Stream s : streams) {
+                            if (!c.sendUpload(s, size, deadline)) {
+                                notSent.incrementAndGet();
+                            }
+                        }
+                        for (BenchConnection.Stream s : streams) {
+                            if (s.awaitReceived(1, deadline)) {
+                                acked.incrementAndGet();
+                            } else if (s.closed) {
+                                closedByServer.incrementAndGet();
+                            }
+                            c.closeStream(s.id);
+                        }
+                    } catch (Exception e) {
+                        notSent.incrementAndGet();
+                        log("uploader failed: " + e);
+                    }
+                }));
+            }
+            for (Thread t : senders) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+        } finally {
+            done.set(true);
+            sampler.join(5000);
+            shared.stop();
+        }
+        long t1 = System.nanoTime();
+        long expected = (long) sockets * perSocket * size;
+        metric("uploads.seconds", (t1 - t0) / 1e9, "s");
+        metric("uploads.expected_bytes", expected, "bytes");
+        metric("uploads.delivered_bytes", targets.uploadVerified.sum(), "bytes");
+        metric("uploads.complete", targets.uploadsComplete.sum(), "streams");
+        metric("uploads.mismatches", targets.uploadMismatches.sum(), "streams");
+        metric("uploads.acked", acked.get(), "streams");
+        metric("uploads.closed_by_server", closedByServer.get(), "streams");
+        metric("uploads.not_sent", notSent.get(), "streams");
+        metric("uploads.rate", mibPerSecond(targets.uploadVerified.sum(), t1 - t0), "MiB/s");
+        metric("uploads.peak_rss", peakRss.get() / 1048576.0, "MiB");
+        metric("uploads.peak_live_heap", peakHeap.get() / 1048576.0, "MiB");
+        if (peakBuffered.get() >= 0) {
+            metric("uploads.peak_buffered", peakBuffered.get() / 1048576.0, "MiB");
+            metric("uploads.buffered_peak_since_start", statsNumber(stats, "bufferedBytesPeak") / 1048576.0, "MiB");
+            metric("uploads.server_byte_budget", statsNumber(stats, "serverByteBudget") / 1048576.0, "MiB");
+            metric("uploads.connection_byte_budget", statsNumber(stats, "connectionByteBudget") / 1048576.0, "MiB");
+            metric("uploads.stream_byte_budget", statsNumber(stats, "streamByteBudget") / 1048576.0, "MiB");
+            metric("uploads.read_pauses", statsNumber(stats, "readPauses"), "count");
+        }
+    }
+
+    /** A number from the server's /wisp/stats JSON (a map's values are summed); -1 when there is none. */
+    private static long statsNumber(URI stats, String name) {
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(stats)
+                    .timeout(java.time.Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return -1;
+            }
+            java.util.regex.Matcher number = java.util.regex.Pattern.compile("\"" + name + "\":(\\d+)").matcher(r.body());
+            if (number.find()) {
+                return Long.parseLong(number.group(1));
+            }
+            java.util.regex.Matcher map = java.util.regex.Pattern.compile("\"" + name + "\":\\{([^}]*)}").matcher(r.body());
+            if (map.find()) {
+                long sum = 0;
+                java.util.regex.Matcher v = java.util.regex.Pattern.compile(":(\\d+)").matcher(map.group(1));
+                while (v.find()) {
+                    sum += Long.parseLong(v.group(1));
+                }
+                return sum;
+            }
+            return -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** 64m, 1m, 512k, or a plain number of bytes. */
+    static long parseBytes(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        long factor = t.endsWith("g") ? 1L << 30 : t.endsWith("m") ? 1L << 20 : t.endsWith("k") ? 1L << 10 : 1;
+        return Long.parseLong(factor == 1 ? t : t.substring(0, t.length() - 1)) * factor;
     }
 
     /** One stream from the source target, read slowly: the server's live heap must stay flat (backpressure). */

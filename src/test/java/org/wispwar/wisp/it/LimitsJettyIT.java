@@ -21,6 +21,7 @@ import org.wispwar.wisp.protocol.CloseReason;
 import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.Continue;
 import org.wispwar.wisp.protocol.StreamType;
+import org.wispwar.wisp.testing.RawWebSocket;
 
 /**
  * Operator policy through the WAR on Jetty: destination rules, per-IP caps with trusted and untrusted forwarding

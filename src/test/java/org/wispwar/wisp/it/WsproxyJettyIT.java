@@ -37,6 +37,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.wispwar.wisp.protocol.Continue;
 import org.wispwar.wisp.testing.UnansweredPort;
+import org.wispwar.wisp.testing.RawWebSocket;
 
 /**
  * wsproxy mode and fixed routes on the built WAR on embedded Jetty 12 (ee11): {@code /<context>/<host:port>} and

@@ -36,6 +36,7 @@ import org.wispwar.wisp.protocol.Role;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispCodec;
 import org.wispwar.wisp.protocol.WispPacket;
+import org.wispwar.wisp.testing.RawWebSocket;
 
 /**
  * The smoke test of the standalone distributions from Maven Central, as a user installs them: the built
@@ -82,13 +83,16 @@ public final class StandaloneSmoke {
         StandaloneSmoke smoke = new StandaloneSmoke(Path.of(args[0]).toAbsolutePath(), Path.of(args[1]).toAbsolutePath());
         List<String> results = new ArrayList<>();
         for (int i = 2; i < args.length; i++) {
-            String kind = args[i].substring(0, args[i].indexOf(':'));
-            Path home = Path.of(args[i].substring(kind.length() + 1)).toAbsolutePath();
+            String spec = args[i].substring(0, args[i].indexOf(':'));
+            Path home = Path.of(args[i].substring(spec.length() + 1)).toAbsolutePath();
+            boolean heldBack = spec.endsWith(HELD_BACK_SUFFIX);
+            String kind = heldBack ? spec.substring(0, spec.length() - HELD_BACK_SUFFIX.length()) : spec;
             long start = System.nanoTime();
             switch (kind) {
-                case "tomcat" -> smoke.tomcat(home);
-                case "jetty" -> smoke.jetty(home, false);
-                case "jetty-cdi" -> smoke.jetty(home, true);
+                case "tomcat" -> smoke.tomcat(home, heldBack);
+                case "jetty" -> smoke.jetty(home, false, false, heldBack);
+                case "jetty-cdi" -> smoke.jetty(home, true, false, heldBack);
+                case "jetty-run" -> smoke.jetty(home, false, true, heldBack);
                 default -> throw new IllegalArgumentException("unknown container kind " + kind);
             }
             results.add(String.format("%s %s: ok in %d ms", kind, home.getFileName(),
@@ -99,7 +103,7 @@ public final class StandaloneSmoke {
 
     // ------------------------------------------------------------------------------------------------ containers
 
-    private void tomcat(Path home) throws Exception {
+    private void tomcat(Path home, boolean heldBack) throws Exception {
         Path base = fresh("tomcat-" + home.getFileName());
         copyTree(home.resolve("conf"), base.resolve("conf"));
         for (String dir : List.of("logs", "temp", "work", "webapps")) {
@@ -134,17 +138,30 @@ public final class StandaloneSmoke {
                 "JAVA_HOME", javaHome(), "WISP_STATS_TOKEN", TOKEN));
         pb.environment().remove("JAVA_OPTS");
         pb.environment().remove("CATALINA_OPTS");
-        run(pb, base, port, true, server -> server.destroy());   // SIGTERM: Tomcat stops its webapps before its connector
+        // SIGTERM: Tomcat stops its webapps before its connector
+        run(pb, base, port, true, heldBack, server -> server.destroy());
     }
 
-    private void jetty(Path home, boolean cdi) throws Exception {
-        Path base = fresh("jetty-" + (cdi ? "cdi-" : "") + home.getFileName());
-        String modules = "http,ee11-deploy,ee11-websocket-jakarta" + (cdi ? ",ee11-cdi" : "");
-        Process add = new ProcessBuilder(java(), "-jar", home.resolve("start.jar").toString(), "--add-modules=" + modules,
-                "jetty.home=" + home, "jetty.base=" + base).directory(base.toFile()).redirectErrorStream(true)
-                .redirectOutput(base.resolve("add-modules.log").toFile()).start();
-        check(add.waitFor(60, TimeUnit.SECONDS) && add.exitValue() == 0,
-                "--add-modules=" + modules + " succeeds: " + tail(base.resolve("add-modules.log")));
+    /**
+     * A Jetty base: made with {@code --add-modules} (with or without {@code ee11-cdi}), or with {@code runBase} the
+     * modules and logging of this repository's {@code jetty-base/}, which {@code mvn -Prun package} serves.
+     */
+    private void jetty(Path home, boolean cdi, boolean runBase, boolean heldBack) throws Exception {
+        Path base = fresh("jetty-" + (cdi ? "cdi-" : runBase ? "run-" : "") + home.getFileName());
+        if (runBase) {
+            Path repoBase = Path.of(System.getProperty("wisp.jettyBase", "jetty-base")).toAbsolutePath();
+            check(Files.isDirectory(repoBase.resolve("start.d")), "the repository's jetty-base at " + repoBase);
+            copyTree(repoBase.resolve("start.d"), base.resolve("start.d"));
+            copyTree(repoBase.resolve("resources"), base.resolve("resources"));
+            Files.createDirectories(base.resolve("webapps"));
+        } else {
+            String modules = "http,ee11-deploy,ee11-websocket-jakarta" + (cdi ? ",ee11-cdi" : "");
+            Process add = new ProcessBuilder(java(), "-jar", home.resolve("start.jar").toString(),
+                    "--add-modules=" + modules, "jetty.home=" + home, "jetty.base=" + base).directory(base.toFile())
+                    .redirectErrorStream(true).redirectOutput(base.resolve("add-modules.log").toFile()).start();
+            check(add.waitFor(60, TimeUnit.SECONDS) && add.exitValue() == 0,
+                    "--add-modules=" + modules + " succeeds: " + tail(base.resolve("add-modules.log")));
+        }
         Files.createDirectories(base.resolve("wars"));
         Files.createDirectories(base.resolve("etc"));
         Files.copy(war, base.resolve("wars/wisp.war"));
@@ -175,7 +192,7 @@ public final class StandaloneSmoke {
         pb.environment().put("WISP_STATS_TOKEN", TOKEN);
         // Jetty's server stop closes its connectors before it stops the webapps (the WAR then only sees its
         // WebSockets end), so the graceful sequence is checked on a hot undeploy: the context XML goes away.
-        run(pb, base, port, false, server -> Files.delete(base.resolve("webapps/wisp.xml")));
+        run(pb, base, port, false, heldBack, server -> Files.delete(base.resolve("webapps/wisp.xml")));
     }
 
     // ------------------------------------------------------------------------------------------------ the checks
@@ -186,7 +203,8 @@ public final class StandaloneSmoke {
         void undeploy(Process server) throws IOException;
     }
 
-    private void run(ProcessBuilder pb, Path base, int port, boolean tomcat, Undeploy undeploy) throws Exception {
+    private void run(ProcessBuilder pb, Path base, int port, boolean tomcat, boolean heldBack, Undeploy undeploy)
+            throws Exception {
         Path log = base.resolve("console.log");
         Process server = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try (ServerSocket echo = echoServer()) {
@@ -200,6 +218,9 @@ public final class StandaloneSmoke {
                         "Tomcat's own ROOT webapp still answers beside /wisp");
             }
             wsproxyRoundTrip(URI.create("ws://127.0.0.1:" + port + "/wisp/127.0.0.1:" + echo.getLocalPort()));
+            if (heldBack) {
+                heldBack(port, echo.getLocalPort());
+            }
             try (Client c = Client.connect(URI.create("ws://127.0.0.1:" + port + "/wisp/"))) {
                 WispPacket first = c.next();
                 check(first.equals(new Continue(0, 128)), "Wisp v1 starts with CONTINUE(0, 128): " + first);
@@ -242,6 +263,112 @@ public final class StandaloneSmoke {
             }
         }
         check(bad.isEmpty(), "no error lines in the container's log: " + bad);
+    }
+
+    /**
+     * Issue 11's requirement, on the container as installed (default thread pool: 200): {@value #HELD_BACK} WebSockets
+     * are each in the middle of a 64 MiB upload to a destination that accepts and never reads, so the server pauses
+     * them all; then a new client connects, opens a stream and moves 1 MiB each way within 2 s. A pause that held a
+     * request thread would have used up the pool long before. Then the destinations close, and every held-back
+     * connection must end with nothing left open.
+     */
+    private void heldBack(int port, int echoPort) throws Exception {
+        long start = System.nanoTime();
+        List<RawWebSocket> held = new ArrayList<>();
+        List<Thread> writers = new ArrayList<>();
+        List<Socket> destinations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket stalled = new ServerSocket()) {
+            stalled.setReceiveBufferSize(4096);
+            stalled.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), HELD_BACK);
+            Thread acceptor = Thread.ofVirtual().name("smoke-stalled").start(() -> {
+                while (!stalled.isClosed()) {
+                    try {
+                        destinations.add(stalled.accept());   // accepted, never read
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            try {
+                for (int i = 0; i < HELD_BACK; i++) {
+                    RawWebSocket ws = RawWebSocket.upgrade(port, "/wisp/", 64 * 1024).socket();
+                    check(ws != null, "held-back WebSocket " + i + " opens");
+                    held.add(ws);
+                    ws.readFrame();   // CONTINUE(0, 128)
+                    ws.sendBinary(WispCodec.encode(new Connect(1, StreamType.TCP, stalled.getLocalPort(), "127.0.0.1"))
+                            .array());
+                    writers.add(Thread.ofVirtual().name("smoke-held-" + i).start(() -> ws.streamData(1, 64L << 20)));
+                }
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                long paused;
+                while ((paused = statNumber("readsPaused", port)) < HELD_BACK) {
+                    check(System.nanoTime() < deadline, "all " + HELD_BACK + " connections paused within 120 s; "
+                            + paused + " are");
+                    Thread.sleep(100);   // polling a counter with a deadline
+                }
+                long setup = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                byte[] payload = new byte[1024 * 1024];
+                new java.util.Random(11).nextBytes(payload);
+                long t0 = System.nanoTime();
+                try (Client c = Client.connect(URI.create("ws://127.0.0.1:" + port + "/wisp/"))) {
+                    check(c.next().equals(new Continue(0, 128)), "the new client gets its credit");
+                    c.send(new Connect(1, StreamType.TCP, echoPort, "127.0.0.1"));
+                    for (int off = 0; off < payload.length; off += 64 * 1024) {   // 16 packets: within the credit
+                        c.send(new Data(1, ByteBuffer.wrap(payload, off, 64 * 1024)));
+                    }
+                    ByteArrayOutputStream back = new ByteArrayOutputStream();
+                    while (back.size() < payload.length) {
+                        WispPacket p = c.next();
+                        check(p instanceof Data d && d.streamId() == 1, "DATA on stream 1, got " + p);
+                        ByteBuffer b = ((Data) p).payload().duplicate();
+                        byte[] bytes = new byte[b.remaining()];
+                        b.get(bytes);
+                        back.writeBytes(bytes);
+                    }
+                    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                    check(java.util.Arrays.equals(back.toByteArray(), payload), "1 MiB echoed intact");
+                    System.out.printf("[standalone smoke] held back: %d connections paused (%d bytes held, set up in"
+                            + " %d ms); a new client moved 1 MiB each way in %d ms%n", HELD_BACK,
+                            statNumber("bufferedBytes", port), setup, millis);
+                    check(millis < 2_000, "a new client moved 1 MiB each way within 2 s: " + millis + " ms");
+                    c.send(new Close(1, CloseReason.VOLUNTARY));
+                }
+                check(statNumber("readsPaused", port) == HELD_BACK, "the held-back connections are still paused");
+            } finally {
+                stalled.close();
+                acceptor.join(10_000);
+                for (Socket d : destinations) {
+                    d.close();   // EOF for the streams: they end and let their connections go
+                }
+                for (RawWebSocket ws : held) {
+                    ws.close();
+                }
+                for (Thread t : writers) {
+                    t.join(30_000);
+                }
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (statNumber("sessions", port) != 0 || statNumber("sockets", port) != 0
+                || statNumber("bufferedBytes", port) != 0 || statNumber("readsPaused", port) != 0) {
+            check(System.nanoTime() < deadline, "every held-back connection ends within 60 s: " + stats(port));
+            Thread.sleep(100);
+        }
+    }
+
+    /** Wisp connections held back at once by {@link #heldBack}. */
+    static final int HELD_BACK = 300;
+    /** A container spec ending in this runs {@link #heldBack} too: {@code tomcat+held:<home>}. */
+    static final String HELD_BACK_SUFFIX = "+held";
+
+    private String stats(int port) throws Exception {
+        return get(URI.create("http://127.0.0.1:" + port + "/wisp/stats"), TOKEN).body();
+    }
+
+    private long statNumber(String name, int port) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\":(\\d+)").matcher(stats(port));
+        check(m.find(), name + " in /wisp/stats");
+        return Long.parseLong(m.group(1));
     }
 
     private void wsproxyRoundTrip(URI uri) throws Exception {

@@ -1,4 +1,4 @@
-package org.wispwar.wisp.it;
+package org.wispwar.wisp.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -25,9 +25,9 @@ import java.util.Locale;
  * Only what the tests need: masked binary frames out, unfragmented frames in. Every read is bounded by the socket
  * timeout. Sending and receiving may run on two threads; each direction is owned by one thread.
  */
-final class RawWebSocket implements AutoCloseable {
-    static final int OPCODE_BINARY = 0x2;
-    static final int OPCODE_CLOSE = 0x8;
+public final class RawWebSocket implements AutoCloseable {
+    public static final int OPCODE_BINARY = 0x2;
+    public static final int OPCODE_CLOSE = 0x8;
     private static final int READ_TIMEOUT_MILLIS = 20_000;
     private static final int FIN = 0x80;
     private static final int MASKED = 0x80;
@@ -37,20 +37,20 @@ final class RawWebSocket implements AutoCloseable {
     private static final int LENGTH_64 = 127;
 
     /** One frame from the server. */
-    record Frame(int opcode, byte[] payload) {
+    public record Frame(int opcode, byte[] payload) {
         /** The close code of a close frame (RFC 6455 §5.5.1). */
-        int closeCode() {
+        public int closeCode() {
             return ByteBuffer.wrap(payload).getShort() & 0xFFFF;
         }
 
-        String closeReason() {
+        public String closeReason() {
             return new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
         }
     }
 
     /** The server's answer to the upgrade request. */
-    record Upgrade(String head, String body, RawWebSocket socket) {
-        boolean accepted() {
+    public record Upgrade(String head, String body, RawWebSocket socket) {
+        public boolean accepted() {
             return head.startsWith("HTTP/1.1 101");
         }
     }
@@ -69,8 +69,19 @@ final class RawWebSocket implements AutoCloseable {
      * Sends the upgrade request for {@code path} (exactly as given) to 127.0.0.1. When the answer is not 101 the socket
      * is closed and only the answer is returned.
      */
-    static Upgrade upgrade(int port, String path) throws IOException {
+    public static Upgrade upgrade(int port, String path) throws IOException {
+        return upgrade(port, path, 0);
+    }
+
+    /**
+     * As {@link #upgrade(int, String)}, with the socket's send buffer at {@code sendBuffer} bytes (0: the system's), so
+     * that a client that streams a large frame blocks after little more than that.
+     */
+    public static Upgrade upgrade(int port, String path, int sendBuffer) throws IOException {
         Socket s = new Socket();
+        if (sendBuffer > 0) {
+            s.setSendBufferSize(sendBuffer);
+        }
         s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), READ_TIMEOUT_MILLIS);
         s.setSoTimeout(READ_TIMEOUT_MILLIS);
         RawWebSocket ws = new RawWebSocket(s);
@@ -92,7 +103,7 @@ final class RawWebSocket implements AutoCloseable {
     }
 
     /** Sends one masked binary frame. */
-    void sendBinary(byte[] payload) throws IOException {
+    public void sendBinary(byte[] payload) throws IOException {
         byte[] mask = {0x12, 0x34, 0x56, 0x78};
         out.write(FIN | OPCODE_BINARY);
         if (payload.length <= MAX_SHORT_LENGTH) {
@@ -121,7 +132,7 @@ final class RawWebSocket implements AutoCloseable {
      * Starts one masked binary frame of {@code length} payload bytes, to be written with {@link #writePayload}: a
      * frame far larger than anything held in memory, as browsers send an upload.
      */
-    void startBinary(long length) throws IOException {
+    public void startBinary(long length) throws IOException {
         out.write(FIN | OPCODE_BINARY);
         out.write(MASKED | LENGTH_64);
         out.writeLong(length);
@@ -130,7 +141,7 @@ final class RawWebSocket implements AutoCloseable {
     }
 
     /** The next bytes of the frame begun by {@link #startBinary}; blocks while the server does not read. */
-    void writePayload(byte[] data, int offset, int length) throws IOException {
+    public void writePayload(byte[] data, int offset, int length) throws IOException {
         byte[] masked = new byte[length];
         for (int i = 0; i < length; i++) {
             masked[i] = (byte) (data[offset + i] ^ STREAM_MASK[(int) ((maskOffset + i) & 3)]);
@@ -140,8 +151,27 @@ final class RawWebSocket implements AutoCloseable {
         out.flush();
     }
 
+    /**
+     * Streams a DATA packet of {@code length} payload bytes (zeros) for {@code streamId} as one frame, until it is all
+     * sent or the socket fails (the server closed it, or the caller did); blocks while the server does not read. For
+     * uploads that the server must hold back.
+     */
+    public void streamData(int streamId, long length) {
+        byte[] chunk = new byte[64 * 1024];
+        try {
+            startBinary(5 + length);
+            writePayload(new byte[] {0x02, (byte) streamId, (byte) (streamId >>> 8), (byte) (streamId >>> 16),
+                    (byte) (streamId >>> 24)}, 0, 5);   // DATA, stream id little-endian
+            for (long sent = 0; sent < length; sent += chunk.length) {
+                writePayload(chunk, 0, (int) Math.min(chunk.length, length - sent));
+            }
+        } catch (IOException e) {
+            // the socket was closed: what the caller waits for
+        }
+    }
+
     /** The next frame from the server (unmasked, unfragmented). */
-    Frame readFrame() throws IOException {
+    public Frame readFrame() throws IOException {
         int first = in.readUnsignedByte();
         int second = in.readUnsignedByte();
         if ((first & FIN) == 0 || (second & MASKED) != 0) {
