@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Node dependencies of the wisp-js interop test (WispJsJettyIT) exactly as package-lock.json pins them.
+# Installs the Node dependencies of the interop tests (WispJsJettyIT: the wisp-js client; BrowserClients*IT: epoxy-tls,
+# libcurl.js and playwright-core, which never downloads a browser) exactly as package-lock.json pins them.
 # Maven runs it in pre-integration-test (exec-maven-plugin), from the copy of src/test/js in target/interop, so
 # node_modules lands in target/interop and never in src/. Arguments: the values of skipTests, skipITs and
 # maven.test.skip; when one is "true" the integration tests do not run, so nothing is installed.
@@ -15,7 +16,7 @@ done
 
 for tool in node npm; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "[interop] ERROR: '$tool' is not on the PATH. The wisp-js interop test (WispJsJettyIT) needs Node.js 18+" \
+        echo "[interop] ERROR: '$tool' is not on the PATH. The interop tests need Node.js 20+" \
              "and npm. Install them, or skip this test explicitly with -DskipInterop." >&2
         exit 1
     fi
@@ -23,8 +24,8 @@ done
 
 node -e '
 const major = Number(process.versions.node.split(".")[0]);
-if (major < 18) {
-  console.error("[interop] ERROR: Node.js " + process.versions.node + " is too old: the wisp-js interop test needs 18+."
+if (major < 20) {
+  console.error("[interop] ERROR: Node.js " + process.versions.node + " is too old: the interop tests need 20+."
     + " Upgrade it, or skip this test explicitly with -DskipInterop.");
   process.exit(1);
 }

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The package rules of design.md §1, read from the main sources' import statements (Maven runs tests in the project
- * directory). Dependencies point one way: {@code endpoint → session → transport → protocol}, {@code config} used by
- * all, and only {@code endpoint} and {@code config} touch Jakarta APIs.
+ * directory). Dependencies point one way: {@code endpoint → session, wsproxy → stream → limits, metrics, transport →
+ * protocol}, {@code config} used by all, and only {@code endpoint} and {@code config} touch Jakarta APIs. Wisp
+ * ({@code session}) and wsproxy share the stream core and never each other.
  */
 class ArchitectureTest {
     private static final Path ROOT = Path.of("src/main/java/org/wispwar/wisp");
@@ -91,8 +92,8 @@ class ArchitectureTest {
                 .filter(p -> p != null)
                 .map(Path::toString)
                 .collect(Collectors.toSet());
-        assertTrue(packages.containsAll(Set.of("protocol", "session", "transport", "endpoint", "config")),
-                "packages found: " + packages);
+        assertTrue(packages.containsAll(Set.of("protocol", "session", "transport", "endpoint", "config", "stream",
+                "wsproxy", "limits", "metrics")), "packages found: " + packages);
         // the scanner sees real imports, so the rules below cannot pass on an empty list
         assertTrue(imports.stream().anyMatch(i -> i.pkg().equals("endpoint") && i.name().startsWith("jakarta.websocket.")),
                 "endpoint's jakarta.websocket imports are seen");
@@ -129,6 +130,30 @@ class ArchitectureTest {
     void noPackageButEndpointImportsEndpoint() {
         assertNone("nothing depends on endpoint/ (it is the top of endpoint → session → transport → protocol)",
                 i -> !inPackage(i, "endpoint") && i.name().startsWith(BASE + "endpoint."));
+    }
+
+    private static boolean importsPackage(Import i, String... packages) {
+        return Stream.of(packages).anyMatch(p -> i.name().startsWith(BASE + p + "."));
+    }
+
+    @Test
+    void theStreamCoreKnowsNeitherWispSessionsNorWsproxyNorTheContainer() {
+        assertNone("stream/ is below session/, wsproxy/ and endpoint/",
+                i -> inPackage(i, "stream") && importsPackage(i, "session", "wsproxy", "endpoint"));
+    }
+
+    @Test
+    void wispAndWsproxyShareTheCoreButNotEachOther() {
+        assertNone("session/ and wsproxy/ do not import each other",
+                i -> (inPackage(i, "session") && importsPackage(i, "wsproxy"))
+                        || (inPackage(i, "wsproxy") && importsPackage(i, "session")));
+    }
+
+    @Test
+    void limitsAndMetricsAreLeaves() {
+        assertNone("limits/ and metrics/ import no stream, session, wsproxy, transport or endpoint code",
+                i -> inPackage(i, "limits", "metrics")
+                        && importsPackage(i, "stream", "session", "wsproxy", "transport", "endpoint"));
     }
 
     @Test

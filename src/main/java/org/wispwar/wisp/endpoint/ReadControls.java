@@ -131,7 +131,8 @@ final class ReadControls {
         private boolean paused;
         /** Guarded by lock. A part's handler ended while paused: its demand is owed to the resume. */
         private boolean owed;
-        private final Condition resumed = lock.newCondition();
+        /** Where a text handler waits while paused. */
+        private final Blocking textWait = new Blocking();
 
         private JettyReads(Session ws, Object coreSession, MethodHandle demand) {
             this.ws = ws;
@@ -203,14 +204,15 @@ final class ReadControls {
             } finally {
                 lock.unlock();
             }
+            textWait.pause();
         }
 
         @Override
         public void resume() {
+            textWait.resume();
             lock.lock();
             try {
                 paused = false;
-                resumed.signalAll();
                 if (owed) {
                     owed = false;
                     demand();   // Jetty reads on from its own pool
@@ -241,16 +243,7 @@ final class ReadControls {
          */
         @Override
         public void textDone() {
-            lock.lock();
-            try {
-                while (paused) {
-                    resumed.await();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                lock.unlock();
-            }
+            textWait.partDone();
         }
 
         private void demand() {

@@ -59,9 +59,16 @@ public final class ReadGate {
             full.whenDrained(this::drained);
             return;
         }
+        resume(false);
+    }
+
+    /** Reads again if paused; with {@code closing}, also marks the gate closed (then it never pauses again). */
+    private void resume(boolean closing) {
         lock.lock();
         try {
-            if (!paused || closed) {
+            boolean wasClosed = closed;
+            closed |= closing;
+            if (!paused || (wasClosed && !closing)) {
                 return;
             }
             paused = false;
@@ -84,20 +91,6 @@ public final class ReadGate {
 
     /** The connection is ending: a paused reader is let go (a blocked receive thread must return). Idempotent. */
     public void close() {
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (!paused) {
-                return;
-            }
-            paused = false;
-            control.resume();
-        } finally {
-            lock.unlock();
-        }
-        metrics.readResumed();
+        resume(true);
     }
 }

@@ -308,7 +308,9 @@ class WispJsJettyIT {
                     } catch (IllegalArgumentException e) {
                         throw new AssertionError("unparsable JSON line from " + command + ": " + line, e);
                     }
-                    results.put(String.valueOf(obj.get("check")), obj);
+                    Object client = obj.get("client");   // the browser driver's checks repeat per client
+                    results.put(client == null ? String.valueOf(obj.get("check")) : client + ":" + obj.get("check"),
+                            obj);
                 }
             }
             return new NodeRun(command, p.exitValue(), stdout, Files.readString(err), results);
