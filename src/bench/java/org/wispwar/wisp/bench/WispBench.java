@@ -167,6 +167,8 @@ public final class WispBench {
             Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
             long b0 = sum(streams, counter);
             long c0 = conns.stream().mapToLong(c -> c.continues.get()).sum();
+            URI stats = URI.create(url.toString().replaceFirst("^ws", "http") + "stats");
+            long pauses0 = statsNumber(stats, "readPauses");
             CpuWindow cpu = new CpuWindow(this);
             long t0 = System.nanoTime();
             Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
@@ -175,6 +177,10 @@ public final class WispBench {
             long c1 = conns.stream().mapToLong(c -> c.continues.get()).sum();
             metric(name, mibPerSecond(b1 - b0, t1 - t0), "MiB/s");
             cpu.report(name, b1 - b0);
+            long pauses1 = statsNumber(stats, "readPauses");
+            if (pauses0 >= 0 && pauses1 >= 0) {   // servers with /wisp/stats only
+                metric(name + ".read_pauses", (pauses1 - pauses0) / ((t1 - t0) / 1e9), "/s");
+            }
             long closedEarly = streams.stream().filter(s -> s.closed).count();
             if (closedEarly > 0) {
                 metric(name + ".streams_closed", closedEarly, "count");

@@ -25,7 +25,7 @@ public record BudgetConfig(long streamByteBudget, long connectionByteBudget, lon
 
     /** A stream's budget holds at least one full-size chunk (64 KiB), or every large packet would pause reading. */
     static final long MIN_STREAM_BYTE_BUDGET = 64 * 1024;
-    static final long DEFAULT_STREAM_BYTE_BUDGET = 1024 * 1024;
+    static final long DEFAULT_STREAM_BYTE_BUDGET = 4 * 1024 * 1024;
     static final long DEFAULT_CONNECTION_BYTE_BUDGET = 16 * 1024 * 1024;
     /** The server default's floor, for small heaps. */
     static final long MIN_DEFAULT_SERVER_BYTE_BUDGET = 64 * 1024 * 1024;

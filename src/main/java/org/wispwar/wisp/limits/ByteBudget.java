@@ -113,10 +113,19 @@ public final class ByteBudget {
         }
     }
 
+    /**
+     * Runs the listeners registered before this call, each once. One that registers again (the level, or another,
+     * filled up again meanwhile) waits for the next drain: running it again in this loop would spin on the releasing
+     * thread, a stream's writer, for as long as the level stays full, and so keep it from draining.
+     */
     private void runDrainListeners() {
+        java.util.List<Runnable> due = new java.util.ArrayList<>();
         Runnable r;
         while ((r = drainListeners.poll()) != null) {
-            r.run();
+            due.add(r);
+        }
+        for (Runnable listener : due) {
+            listener.run();
         }
     }
 

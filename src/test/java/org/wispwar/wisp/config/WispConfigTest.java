@@ -30,7 +30,7 @@ class WispConfigTest {
         assertEquals(1024, c.maxStreamsPerConnection(), "maxStreamsPerConnection");
         assertFalse(c.allowPrivateAddresses(), "allowPrivateAddresses");
         assertTrue(c.tcpNoDelay(), "tcpNoDelay");
-        assertEquals(1024 * 1024, c.streamByteBudget(), "streamByteBudget");
+        assertEquals(4 * 1024 * 1024, c.streamByteBudget(), "streamByteBudget");
         assertEquals(16 * 1024 * 1024, c.connectionByteBudget(), "connectionByteBudget");
         assertEquals(Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4), c.serverByteBudget(),
                 "serverByteBudget: a quarter of the max heap");
@@ -131,7 +131,7 @@ class WispConfigTest {
                         "wisp.maxMessageSize must be a byte count such as 65536, 64k or 10MiB, was \"lots\""),
                 bad("wisp.streamByteBudget", "65535", "wisp.streamByteBudget must be at least 65536 (64k), was 65535"),
                 bad("wisp.connectionByteBudget", "512k",
-                        "wisp.connectionByteBudget must be at least wisp.streamByteBudget (1048576), was 524288"),
+                        "wisp.connectionByteBudget must be at least wisp.streamByteBudget (4194304), was 524288"),
                 bad("wisp.serverByteBudget", "1m",
                         "wisp.serverByteBudget must be at least wisp.connectionByteBudget (16777216), was 1048576"),
                 bad("wisp.destinationTimeout", "0s", "wisp.destinationTimeout must be a positive duration, was 0ms"),

@@ -52,7 +52,7 @@ class StatsTest {
         String json = StatsJson.render(m, memory);
         assertTrue(json.contains("\"bufferedBytes\":65000,\"bufferedBytesPeak\":70000,\"serverByteBudget\":"
                 + WispConfig.defaults().serverByteBudget() + ",\"connectionByteBudget\":16777216,"
-                + "\"streamByteBudget\":1048576,\"pooledBytes\":0,\"readsPaused\":1,"
+                + "\"streamByteBudget\":4194304,\"pooledBytes\":0,\"readsPaused\":1,"
                 + "\"readPauses\":{\"wisp.streamByteBudget\":1}}"), json);
         WispStats mbean = new WispStats(m, () -> memory);
         assertEquals(65_000, mbean.getBufferedBytes());

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +62,30 @@ class ByteBudgetTest {
         AtomicInteger runs = new AtomicInteger();
         stream.whenDrained(runs::incrementAndGet);
         assertEquals(1, runs.get());
+    }
+
+    /**
+     * A listener that finds the level full again (others refilled it) registers again: it must wait for the next
+     * drain, not run again at once. Running re-registered listeners in the same loop spun the releasing thread (a
+     * stream's writer) for as long as the level stayed full, which stalled 200 uploads behind a full server budget.
+     */
+    @Test
+    void aListenerThatRegistersAgainWaitsForTheNextDrain() {
+        server.charge(1000);
+        AtomicInteger runs = new AtomicInteger();
+        Runnable[] again = new Runnable[1];
+        again[0] = () -> {
+            runs.incrementAndGet();
+            server.charge(600);   // another connection refills the server at once
+            server.whenDrained(again[0]);
+        };
+        server.whenDrained(again[0]);
+        // 500 of 1000: half; the listener runs, refills to 1100, registers again (bounded: the old loop never ended)
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> server.release(500));
+        assertEquals(1, runs.get(), "ran once, then waits");
+        assertEquals(1100, server.used());
+        server.release(600);   // 500 again: the next drain
+        assertEquals(2, runs.get());
     }
 
     @Test

@@ -40,8 +40,9 @@ import org.wispwar.wisp.testing.RawWebSocket;
 
 /**
  * The smoke test of the standalone distributions from Maven Central, as a user installs them: the built
- * {@code wisp.war} dropped into Tomcat's {@code webapps/} (beside Tomcat's own ROOT webapp) and into a Jetty base with
- * and without the {@code ee11-cdi} module. For each container it
+ * {@code wisp.war} dropped into Tomcat's {@code webapps/} (beside Tomcat's own ROOT webapp), into a Jetty base with the
+ * modules of this repository's {@code jetty-base/} (what {@code mvn -Prun package} serves), and into one made with the
+ * {@code ee11-cdi} module. For each container it
  * <ol>
  *   <li>configures the WAR the container's way, without touching it: Tomcat {@code conf/Catalina/localhost/wisp.xml}
  *       with {@code <Parameter override="false">}, Jetty a context XML with an override descriptor; the stats token
@@ -52,11 +53,14 @@ import org.wispwar.wisp.testing.RawWebSocket;
  *   <li>ends the deployment while the Wisp stream is open (Tomcat: SIGTERM, which stops the webapps before the
  *       connector; Jetty: a hot undeploy, removing the context XML, because Jetty's server stop closes its connectors
  *       first): the stream must get CLOSE 0x02 and the WebSocket 1001; then the container must exit on SIGTERM;</li>
+ *   <li>with {@code +held} in the container spec, holds back {@value #HELD_BACK} WebSockets behind destinations that
+ *       never read and checks that a new client is still served within 2 s ({@link #heldBack});</li>
  *   <li>fails on error lines in the container's log: failed deployments, leak warnings, class-version errors.</li>
  * </ol>
  * Every wait is bounded. Usage (the pom's {@code standalone-smoke} execution does this):
- * {@code java -cp <test classpath> org.wispwar.wisp.smoke.StandaloneSmoke <work dir> <wisp.war> tomcat:<CATALINA_HOME>
- * jetty:<JETTY_HOME> jetty-cdi:<JETTY_HOME>}.
+ * {@code java -Dwisp.jettyBase=<repo>/jetty-base -cp <test classpath> org.wispwar.wisp.smoke.StandaloneSmoke <work dir>
+ * <wisp.war> tomcat+held:<CATALINA_HOME> jetty-run+held:<JETTY_HOME> jetty-cdi:<JETTY_HOME>} (also {@code jetty:}, a
+ * base made with {@code --add-modules}).
  */
 public final class StandaloneSmoke {
     static final Duration START_TIMEOUT = Duration.ofSeconds(120);
