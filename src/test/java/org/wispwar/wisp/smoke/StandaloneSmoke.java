@@ -142,6 +142,9 @@ public final class StandaloneSmoke {
                 "JAVA_HOME", javaHome(), "WISP_STATS_TOKEN", TOKEN));
         pb.environment().remove("JAVA_OPTS");
         pb.environment().remove("CATALINA_OPTS");
+        if (heldBack) {
+            pb.environment().put("CATALINA_OPTS", HELD_BACK_HEAP);
+        }
         // SIGTERM: Tomcat stops its webapps before its connector
         run(pb, base, port, true, heldBack, server -> server.destroy());
     }
@@ -189,9 +192,11 @@ public final class StandaloneSmoke {
                 """);
         // no webapps/wisp.properties: the only environment here is ee11, and a hot undeploy must remove one file only
         int port = freePort();
-        ProcessBuilder pb = new ProcessBuilder(java(), "-jar", home.resolve("start.jar").toString(),
+        List<String> jvm = heldBack ? List.of(java(), HELD_BACK_HEAP) : List.of(java());
+        ProcessBuilder pb = new ProcessBuilder(java.util.stream.Stream.concat(jvm.stream(), Stream.of("-jar",
+                home.resolve("start.jar").toString(),
                 "jetty.home=" + home, "jetty.base=" + base, "jetty.http.host=127.0.0.1", "jetty.http.port=" + port,
-                "jetty.deploy.scanInterval=1")
+                "jetty.deploy.scanInterval=1")).toList())
                 .directory(base.toFile());
         pb.environment().put("WISP_STATS_TOKEN", TOKEN);
         // Jetty's server stop closes its connectors before it stops the webapps (the WAR then only sees its
@@ -362,6 +367,11 @@ public final class StandaloneSmoke {
 
     /** Wisp connections held back at once by {@link #heldBack}. */
     static final int HELD_BACK = 300;
+    /**
+     * The heap of a container that runs {@link #heldBack}: the server byte budget is a quarter of it (1.5 GiB), above
+     * what 300 held-back connections hold (a 4 MiB stream budget each, 1.3 GB in all), whatever the machine's memory.
+     */
+    static final String HELD_BACK_HEAP = "-Xmx6g";
     /** A container spec ending in this runs {@link #heldBack} too: {@code tomcat+held:<home>}. */
     static final String HELD_BACK_SUFFIX = "+held";
 
