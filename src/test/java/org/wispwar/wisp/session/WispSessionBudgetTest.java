@@ -52,6 +52,15 @@ class WispSessionBudgetTest extends SessionTestSupport {
         assertEquals(new Continue(0, window), h.sender.next(), "initial credit");
     }
 
+    /** A session with B = {@code window}, and stream 1 open to a fresh reading sink. */
+    PausableSink streamToSink(int window) throws Exception {
+        open(window);
+        PausableSink sink = new PausableSink();
+        server = LoopbackServer.start(sink::serve);
+        h.send(new Connect(1, StreamType.TCP, server.port(), "127.0.0.1"));
+        return sink;
+    }
+
     /** Delivers a packet in parts as a container would, waiting (bounded) while reading is paused. */
     void deliver(WispPacket packet) throws Exception {
         java.nio.ByteBuffer whole = org.wispwar.wisp.protocol.WispCodec.encode(packet);
@@ -66,10 +75,7 @@ class WispSessionBudgetTest extends SessionTestSupport {
 
     @Test
     void aSixteenMiBPacketStreamsThroughInPartsAndNothingIsHeldAfterwards() throws Exception {
-        open(8);
-        PausableSink sink = new PausableSink();
-        server = LoopbackServer.start(sink::serve);
-        h.send(new Connect(1, StreamType.TCP, server.port(), "127.0.0.1"));
+        PausableSink sink = streamToSink(8);
         int size = 16 * 1024 * 1024;
         deliver(Data.of(1, PausableSink.pattern(0, size)));
         Await.until(() -> "the destination got 16 MiB; got " + sink.received(), () -> sink.received() == size);
@@ -135,10 +141,7 @@ class WispSessionBudgetTest extends SessionTestSupport {
      */
     @Test
     void largePacketsWithATinyWindowKeepFlowingForAnHonestClient() throws Exception {
-        open(2);
-        PausableSink sink = new PausableSink();
-        server = LoopbackServer.start(sink::serve);
-        h.send(new Connect(1, StreamType.TCP, server.port(), "127.0.0.1"));
+        PausableSink sink = streamToSink(2);
         int size = 1024 * 1024;
         long credit = 2;
         for (int p = 0; p < 8; p++) {
@@ -268,10 +271,7 @@ class WispSessionBudgetTest extends SessionTestSupport {
 
     @Test
     void stallsWaitForTheDestinationNotForASlowClient() throws Exception {
-        open(8);
-        PausableSink sink = new PausableSink();
-        server = LoopbackServer.start(sink::serve);
-        h.send(new Connect(1, StreamType.TCP, server.port(), "127.0.0.1"));
+        PausableSink sink = streamToSink(8);
         h.session.onMessagePart(java.nio.ByteBuffer.wrap(new byte[] {2, 1, 0, 0, 0, 7, 7, 7}), false);
         Await.until("the first bytes are written", () -> sink.received() == 3);
         TimeUnit.MILLISECONDS.sleep(400);   // the client takes its time with the rest of the packet
