@@ -128,7 +128,7 @@ final class JakartaPacketSender implements PacketSender {
 
     private IOException timedOut() {
         LOG.log(System.Logger.Level.DEBUG, "[{0}] send timed out; closing the WebSocket", ws.getId());
-        closeConnection(CloseReason.CloseCodes.GOING_AWAY.getCode(), "send timed out");
+        close(ws, CloseReason.CloseCodes.GOING_AWAY.getCode(), "send timed out");   // the send will not finish
         broken();
         return new IOException("WebSocket send timed out");
     }
@@ -139,9 +139,27 @@ final class JakartaPacketSender implements PacketSender {
         }
     }
 
+    /**
+     * The close frame is a write like any other: it waits (at most {@value #CONTAINER_BLOCKING_SEND_MILLIS} ms) for a
+     * send in progress to finish. Tomcat, asked to close while a stream's DATA was still being written (a message
+     * over the size limit, while its first parts were already echoed back), dropped the connection instead of sending
+     * the close code.
+     */
     @Override
     public void closeConnection(int code, String reason) {
-        close(ws, code, reason);
+        boolean locked = false;
+        try {
+            locked = sendLock.tryLock(CONTAINER_BLOCKING_SEND_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            close(ws, code, reason);
+        } finally {
+            if (locked) {
+                sendLock.unlock();
+            }
+        }
     }
 
     /** Closes quietly with a reason phrase cut to what a close frame can carry. */

@@ -36,6 +36,8 @@ public final class WispEndpoint {
 
     private final WispRegistry registry;
     private volatile WispSession wisp;
+    /** The connection's one writer, once it is admitted; a close after that goes through it (see closeConnection). */
+    private volatile JakartaPacketSender sender;
     private volatile ReadControl reads = ReadControl.NONE;
 
     public WispEndpoint() {
@@ -60,6 +62,7 @@ public final class WispEndpoint {
         }
         ConnectionLimits limits = ((ClientLimits.Admitted) admission).limits();
         JakartaPacketSender sender = new JakartaPacketSender(ws, config.sendTimeout(), this::end);
+        this.sender = sender;
         String subprotocol = ws.getNegotiatedSubprotocol();
         reads = ReadControls.of(ws);
         WispSession session = registry.open(sender, subprotocol != null && !subprotocol.isEmpty(), limits, reads);
@@ -85,11 +88,11 @@ public final class WispEndpoint {
         } catch (WispProtocolException e) {
             LOG.log(System.Logger.Level.DEBUG, "[{0}] protocol error: {1}", wisp.id(), e.getMessage());
             end();
-            JakartaPacketSender.close(ws, e.closeCode(), e.getMessage());
+            close(ws, e.closeCode(), e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "[" + wisp.id() + "] internal error", e);
             end();
-            JakartaPacketSender.close(ws, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "internal error");
+            close(ws, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "internal error");
         } finally {
             reads.partDone();   // every call: on Jetty this asks for the next part (or the client's close)
         }
@@ -108,7 +111,7 @@ public final class WispEndpoint {
     public void onText(String text, Session ws) {
         try {
             end();
-            JakartaPacketSender.close(ws, CloseReason.CloseCodes.CANNOT_ACCEPT.getCode(), TEXT_REFUSED);
+            close(ws, CloseReason.CloseCodes.CANNOT_ACCEPT.getCode(), TEXT_REFUSED);
         } finally {
             reads.textDone();
         }
@@ -125,6 +128,16 @@ public final class WispEndpoint {
         LOG.log(System.Logger.Level.DEBUG, "[{0}] WebSocket error: {1}", session == null ? ws.getId() : session.id(),
                 failure.toString());
         end();
+    }
+
+    /** Closes the WebSocket after any send in progress (through the one writer once there is one). */
+    private void close(Session ws, int code, String reason) {
+        JakartaPacketSender s = sender;
+        if (s != null) {
+            s.closeConnection(code, reason);
+        } else {
+            JakartaPacketSender.close(ws, code, reason);
+        }
     }
 
     /** Ends the session; never through the registry, which may already be gone when a late error arrives. */

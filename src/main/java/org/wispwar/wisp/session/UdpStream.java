@@ -14,7 +14,6 @@ import org.wispwar.wisp.metrics.WispMetrics;
 import org.wispwar.wisp.protocol.CloseReason;
 import org.wispwar.wisp.protocol.Connect;
 import org.wispwar.wisp.protocol.WispCodec;
-import org.wispwar.wisp.stream.BufferPool;
 
 /**
  * One UDP stream (CONNECT type 0x02): a UDP channel connected to the one checked destination address, and the same two
@@ -100,35 +99,29 @@ final class UdpStream extends WispStream {
         sendLoop(s);
     }
 
-    /** -up: each queued DATA payload goes out as one datagram. */
+    /**
+     * -up: each queued DATA payload goes out as one datagram. A datagram that arrived in several parts may sit in
+     * several chunks; a connected {@code DatagramChannel} sends them as one datagram (a gathering write), so no byte
+     * is copied again.
+     */
     private void sendLoop(DatagramChannel s) throws IOException, InterruptedException {
         List<ByteBuffer> views = new ArrayList<>();
-        ByteBuffer joined = null;
-        try {
-            while (datagramTake(views)) {
-                ByteBuffer datagram;
-                if (views.size() <= 1) {
-                    datagram = views.isEmpty() ? ByteBuffer.allocate(0) : views.get(0);
-                } else {
-                    if (joined == null) {
-                        joined = context.buffers().acquire(BufferPool.MAX_CHUNK);   // rare: a datagram over chunks
-                    }
-                    joined.clear();
-                    for (ByteBuffer v : views) {
-                        joined.put(v);
-                    }
-                    datagram = joined.flip();
-                }
-                throttleUp(datagram.remaining());
-                s.write(datagram);
-                touch();
-                views.clear();
-                datagramDone();
+        ByteBuffer[] none = new ByteBuffer[0];
+        while (datagramTake(views)) {
+            ByteBuffer[] datagram = views.toArray(none);
+            long n = 0;
+            for (ByteBuffer v : datagram) {
+                n += v.remaining();
             }
-        } finally {
-            if (joined != null) {
-                context.buffers().release(joined);
+            throttleUp(n);
+            if (datagram.length == 1) {
+                s.write(datagram[0]);
+            } else {
+                s.write(datagram.length == 0 ? new ByteBuffer[] {ByteBuffer.allocate(0)} : datagram);
             }
+            touch();
+            views.clear();
+            datagramDone();
         }
     }
 
