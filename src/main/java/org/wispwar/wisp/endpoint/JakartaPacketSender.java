@@ -38,6 +38,12 @@ final class JakartaPacketSender implements PacketSender {
      */
     static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
     static final long CONTAINER_BLOCKING_SEND_MILLIS = 2_000;
+    /**
+     * How long Tomcat may take to send a close frame with a code other than 1000. Its default, 50 ms, is short enough
+     * that under load (a message over the limit closed with 1009 while the echo of its first parts was still going
+     * out) Tomcat gave up on the close frame and dropped the connection, so the client saw no code at all.
+     */
+    static final String TOMCAT_ABNORMAL_CLOSE_SEND_TIMEOUT = "org.apache.tomcat.websocket.ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT";
 
     /**
      * Jetty reads a WebSocket's bytes from the network in buffers of this size (its default is 4 KiB, so a 50 KiB DATA
@@ -164,6 +170,8 @@ final class JakartaPacketSender implements PacketSender {
 
     /** Closes quietly with a reason phrase cut to what a close frame can carry. */
     static void close(Session ws, int code, String reason) {
+        // Tomcat's wait for a close frame other than 1000 (Jetty ignores the property)
+        ws.getUserProperties().putIfAbsent(TOMCAT_ABNORMAL_CLOSE_SEND_TIMEOUT, CONTAINER_BLOCKING_SEND_MILLIS);
         try {
             if (ws.isOpen()) {
                 ws.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), truncate(reason)));

@@ -54,6 +54,7 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
     private final Condition changed = lock.newCondition();
     private final CompletableFuture<int[]> closeCode = new CompletableFuture<>();
     private volatile String closeReason;
+    private volatile Throwable error;
     private volatile long initialCredit = -1;
     private volatile Duration receiveDelay = Duration.ZERO;
     private Session session;
@@ -166,7 +167,13 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
 
     @Override
     public void onWebSocketError(Throwable cause) {
+        error = cause;
         closeCode.complete(new int[] {-1});
+    }
+
+    /** What ended the WebSocket without a close frame (-1), for failure messages; null otherwise. */
+    public Throwable error() {
+        return error;
     }
 
     /** The next packet in arrival order. */

@@ -570,7 +570,7 @@ abstract class WispEndToEndChecks {
             c.connectTcp(1, "127.0.0.1", echo.port());
             echo.nextAccepted(10);
             c.sendRaw(big);
-            assertEquals(1009, c.awaitWebSocketClose());
+            assertEquals(1009, c.awaitWebSocketClose(), () -> "the WebSocket failed instead: " + c.error());
             awaitTrue("the stream's socket closes with its connection", () -> echo.connectionsClosed() == 1);
         }
     }
