@@ -42,7 +42,11 @@ public final class Hostnames {
         if (ascii.length() > MAX_LENGTH + 1 || (ascii.length() == MAX_LENGTH + 1 && !ascii.endsWith("."))) {
             throw new InvalidDestinationException("hostname longer than " + MAX_LENGTH + " characters");
         }
-        for (String label : labels(ascii)) {   // punycode can make a label longer: check again
+        String[] asciiLabels = labels(ascii);   // punycode can make a label longer: check again
+        if (isNumber(asciiLabels[asciiLabels.length - 1])) {   // after IDNA, which maps fullwidth digits to ASCII
+            return ipv4Literal(ascii, asciiLabels);
+        }
+        for (String label : asciiLabels) {
             for (int i = 0; i < label.length(); i++) {
                 char c = label.charAt(i);
                 boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
@@ -70,6 +74,38 @@ public final class Hostnames {
         return labels;
     }
 
+    /**
+     * A name whose last label is a number is an IPv4 address to a browser (the WHATWG URL standard) and to
+     * {@code inet_aton}, which read {@code 0177.0.0.1} and {@code 0177.1} as octal 127.0.0.1 and also take hex parts
+     * and fewer than four parts; the JDK reads the same strings as decimal (177.0.0.1) or hands them to the system
+     * resolver. So only the form everybody reads alike is taken: four decimal numbers 0..255 without leading zeros.
+     */
+    private static String ipv4Literal(String host, String[] labels) throws InvalidDestinationException {
+        requireCanonicalIpv4(labels);
+        return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    }
+
+    private static void requireCanonicalIpv4(String[] parts) throws InvalidDestinationException {
+        boolean canonical = parts.length == 4;
+        for (int i = 0; canonical && i < parts.length; i++) {
+            String part = parts[i];
+            canonical = !part.isEmpty() && part.length() <= 3 && part.chars().allMatch(c -> c >= '0' && c <= '9')
+                    && (part.length() == 1 || part.charAt(0) != '0') && Integer.parseInt(part) <= 255;
+        }
+        if (!canonical) {
+            throw new InvalidDestinationException(IPV4_FORM);
+        }
+    }
+
+    static final String IPV4_FORM = "IPv4 address must be four decimal numbers 0-255 without leading zeros";
+
+    /** A decimal or 0x-hexadecimal number, as the URL standard's IPv4 parser would read it. */
+    private static boolean isNumber(String label) {
+        boolean hex = label.length() > 1 && label.charAt(0) == '0' && (label.charAt(1) == 'x' || label.charAt(1) == 'X');
+        String digits = hex ? label.substring(2) : label;
+        return digits.chars().allMatch(c -> (c >= '0' && c <= '9') || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))));
+    }
+
     /** Only IPv6 literals contain ':'. Optional brackets; an optional zone after '%'. */
     private static final java.util.regex.Pattern IPV6_LITERAL =
             java.util.regex.Pattern.compile("\\[?[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?]?");
@@ -88,6 +124,11 @@ public final class Hostnames {
             java.net.InetAddress.getByName(bare);   // a literal parse (also of a numeric or interface zone)
         } catch (java.net.UnknownHostException e) {
             throw new InvalidDestinationException("hostname with ':' is not an IPv6 literal");
+        }
+        int zone = bare.indexOf('%');
+        String address = zone < 0 ? bare : bare.substring(0, zone);
+        if (address.indexOf('.') >= 0) {   // an embedded IPv4 (::ffff:127.0.0.1): the same one form as on its own
+            requireCanonicalIpv4(address.substring(address.lastIndexOf(':') + 1).split("\\.", -1));
         }
         return host;
     }

@@ -486,12 +486,24 @@ abstract class WispEndToEndChecks {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"127.0.0.1", "localhost", "::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "127.1"})
+    @ValueSource(strings = {"127.0.0.1", "localhost", "::1", "::ffff:127.0.0.1", "::ffff:7f00:1"})
     void loopbackIsRefusedByDefault(String host) throws Exception {
         try (Targets echo = Targets.echo(); WispClient c = WispClient.connect(server.wispUri(STRICT))) {
             c.awaitInitialCredit();
             c.connectTcp(1, host, echo.port());
             c.assertClosedWith(1, CloseReason.SERVER_STREAM_BLOCKED_ADDRESS);
+            assertEquals(0, echo.connectionsAccepted(), "nothing reached the loopback target");
+        }
+    }
+
+    /** Octal, hex and short IPv4 spellings (browsers read 0177.1 as 127.0.0.1, the JDK as 177.0.0.1) are invalid. */
+    @ParameterizedTest
+    @ValueSource(strings = {"0177.0.0.1", "0177.1", "127.1", "0x7f.0.0.1", "2130706433"})
+    void ambiguousIpv4SpellingsAreInvalidEvenWhereLoopbackIsAllowed(String host) throws Exception {
+        try (Targets echo = Targets.echo(); WispClient c = WispClient.connect(server.wispUri(OPEN))) {
+            c.awaitInitialCredit();
+            c.connectTcp(1, host, echo.port());
+            c.assertClosedWith(1, CloseReason.SERVER_STREAM_INVALID_INFO);
             assertEquals(0, echo.connectionsAccepted(), "nothing reached the loopback target");
         }
     }

@@ -291,12 +291,24 @@ class WsproxyJettyIT {
     // ---------------------------------------------------------------------------------------- routes and policy
 
     @ParameterizedTest
-    @ValueSource(strings = {"127.0.0.1", "localhost", "%5B::1%5D", "%5B::ffff:127.0.0.1%5D", "127.1"})
+    @ValueSource(strings = {"127.0.0.1", "localhost", "%5B::1%5D", "%5B::ffff:127.0.0.1%5D"})
     void loopbackTargetIsBlockedByDefault(String host) throws Exception {
         int before = routeEcho.connectionsAccepted();
         try (WsproxyClient c = WsproxyClient.connect(wsproxy(STRICT, host + ":" + routeEcho.port()))) {
             assertEquals(1008, c.awaitClose());
             assertEquals("destination blocked", c.closeReason());
+        }
+        assertEquals(before, routeEcho.connectionsAccepted(), "nothing reached the loopback target");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0177.0.0.1", "0177.1", "127.1"})
+    void ambiguousIpv4TargetIsInvalid(String host) throws Exception {
+        int before = routeEcho.connectionsAccepted();
+        try (WsproxyClient c = WsproxyClient.connect(wsproxy(STRICT, host + ":" + routeEcho.port()))) {
+            assertEquals(1008, c.awaitClose());
+            assertEquals("invalid wsproxy target: IPv4 address must be four decimal numbers 0-255 without leading zeros",
+                    c.closeReason());
         }
         assertEquals(before, routeEcho.connectionsAccepted(), "nothing reached the loopback target");
     }

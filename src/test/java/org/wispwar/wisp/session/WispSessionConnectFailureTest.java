@@ -86,6 +86,27 @@ class WispSessionConnectFailureTest extends SessionTestSupport {
         assertEquals(0, server.acceptedCount(), "connections that reached the destination");
     }
 
+    /**
+     * Browsers and {@code inet_aton} read {@code 0177.0.0.1} and {@code 0177.1} as octal 127.0.0.1; the JDK read them
+     * as 177.0.0.1, a public address that the policy let through. Every IPv4 form but the one all read alike is
+     * refused before anything is resolved (a resolver that is asked anything records it).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"0177.0.0.1", "0177.1", "127.0.0.01", "127.1", "0x7f.0.0.1", "0x7f000001", "2130706433",
+            "127.0.0.1.1", "::ffff:0177.0.0.1"})
+    void ipv4OtherThanFourPlainDecimalsIsInvalidAndNeverResolved(String host) throws Exception {
+        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        open(false, Duration.ofSeconds(5), name -> {
+            asked.add(name);
+            throw new java.net.UnknownHostException(name + ": this test resolves nothing");
+        });
+
+        h.send(new Connect(STREAM, StreamType.TCP, 80, host));
+
+        assertStreamClosedWith(CloseReason.SERVER_STREAM_INVALID_INFO);
+        assertEquals(java.util.List.of(), asked, "names given to the resolver");
+    }
+
     @Test
     void connectToPortZeroClosesTheStreamWithInvalidInfo() throws Exception {
         open(true);

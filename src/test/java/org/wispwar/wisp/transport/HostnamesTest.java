@@ -84,4 +84,22 @@ class HostnamesTest {
     void ipv6LiteralsPassThroughUnchanged(String host) throws InvalidDestinationException {
         assertEquals(host, Hostnames.validate(host));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0177.0.0.1", "0177.1", "127.1", "127.0.0.01", "00.0.0.0", "0x7f.0.0.1", "0X7F.1",
+            "0x7f000001", "2130706433", "256.0.0.1", "1.2.3.4.5", "example.1", "a.0x", "１２７.０.０.０１",
+            "::ffff:0177.0.0.1", "[::ffff:127.0.0.01]"})
+    void ipv4NotAsFourPlainDecimalsIsInvalid(String host) {
+        var e = assertThrows(InvalidDestinationException.class, () -> Hostnames.validate(host));
+        assertEquals("IPv4 address must be four decimal numbers 0-255 without leading zeros", e.getMessage());
+    }
+
+    @Test
+    void canonicalIpv4IsTakenAsIsAndWithoutItsRootDot() throws InvalidDestinationException {
+        assertEquals("0.0.0.0", Hostnames.validate("0.0.0.0"));
+        assertEquals("255.255.255.255", Hostnames.validate("255.255.255.255"));
+        assertEquals("10.20.0.1", Hostnames.validate("10.20.0.1."));
+        assertEquals("127.0.0.1", Hostnames.validate("１２７.０.０.１"), "fullwidth digits, as browsers map them");
+        assertEquals("example.1a", Hostnames.validate("example.1a"), "a last label that is not a number: a name");
+    }
 }
