@@ -94,6 +94,17 @@ public class WispRegistry {
         config = c;
         registerMBean(context.getContextPath());
         startHousekeeping(c.limits());
+        context.setAttribute(JettyServerStop.ON_SERVER_STOP, (Runnable) this::serverStopping);
+    }
+
+    /**
+     * A Jetty server stop (see {@link JettyServerStop}), before its connectors close: the same CLOSEs and 1001 as an
+     * undeploy, while they can still reach the clients. The threads and the MBean are left to the undeploy that follows.
+     */
+    private void serverStopping() {
+        LOG.log(System.Logger.Level.INFO, "Wisp: the server is stopping");
+        closeWsproxiesGracefully();
+        closeSessionsGracefully(System.nanoTime() + UNDEPLOY_GRACE.toNanos());
     }
 
     /** Free buffers kept for reuse, at most (and at most an eighth of the server budget). */
@@ -245,6 +256,15 @@ public class WispRegistry {
         if (resolver != null) {
             resolver.close();
         }
+        List<WsproxyBridge> bridges = closeWsproxiesGracefully();
+        long deadline = System.nanoTime() + UNDEPLOY_GRACE.toNanos();
+        List<WispSession> ended = closeSessionsGracefully(deadline);
+        awaitThreads(ended, bridges, deadline);
+        unregisterMBean();
+    }
+
+    /** Every wsproxy connection gets 1001, then its bridge shuts down. Returns the bridges that were live. */
+    private List<WsproxyBridge> closeWsproxiesGracefully() {
         List<WsproxyBridge> bridges = List.copyOf(wsproxies.keySet());
         for (Map.Entry<WsproxyBridge, PacketSender> e : wsproxies.entrySet()) {
             // The close frame before shutdown(), which interrupts the bridge's threads: on Tomcat, interrupting a
@@ -253,10 +273,7 @@ public class WispRegistry {
                     "server shutting down");
             e.getKey().shutdown();
         }
-        long deadline = System.nanoTime() + UNDEPLOY_GRACE.toNanos();
-        List<WispSession> ended = closeSessionsGracefully(deadline);
-        awaitThreads(ended, bridges, deadline);
-        unregisterMBean();
+        return bridges;
     }
 
     /** How long undeploy waits, at most, for the CLOSEs to go out and every stream thread to end. */

@@ -51,8 +51,9 @@ import org.wispwar.wisp.testing.RawWebSocket;
  *   <li>drives one Wisp round trip and one wsproxy round trip against an echo server in this JVM, checks
  *       {@code /wisp/stats} (401 without the token, JSON with it) and, on Tomcat, that ROOT still answers;</li>
  *   <li>ends the deployment while the Wisp stream is open (Tomcat: SIGTERM, which stops the webapps before the
- *       connector; Jetty: a hot undeploy, removing the context XML, because Jetty's server stop closes its connectors
- *       first): the stream must get CLOSE 0x02 and the WebSocket 1001; then the container must exit on SIGTERM;</li>
+ *       connector; Jetty with ee11-cdi: SIGTERM, where the WAR's listener acts before Jetty closes its connectors;
+ *       the other Jetty bases: a hot undeploy, removing the context XML): the stream must get CLOSE 0x02 and the
+ *       WebSocket 1001; then the container must exit on SIGTERM;</li>
  *   <li>with {@code +held} in the container spec, holds back {@value #HELD_BACK} WebSockets behind destinations that
  *       never read and checks that a new client is still served within 2 s ({@link #heldBack});</li>
  *   <li>fails on error lines in the container's log: failed deployments, leak warnings, class-version errors.</li>
@@ -199,9 +200,11 @@ public final class StandaloneSmoke {
                 "jetty.deploy.scanInterval=1")).toList())
                 .directory(base.toFile());
         pb.environment().put("WISP_STATS_TOKEN", TOKEN);
-        // Jetty's server stop closes its connectors before it stops the webapps (the WAR then only sees its
-        // WebSockets end), so the graceful sequence is checked on a hot undeploy: the context XML goes away.
-        run(pb, base, port, false, heldBack, server -> Files.delete(base.resolve("webapps/wisp.xml")));
+        // The graceful sequence two ways: a hot undeploy (the context XML goes away), and with ee11-cdi a server stop
+        // by SIGTERM, where Jetty closes its connectors before its webapps and the WAR's JettyServerStop listener
+        // sends the CLOSEs first.
+        Undeploy end = cdi ? Process::destroy : server -> Files.delete(base.resolve("webapps/wisp.xml"));
+        run(pb, base, port, false, heldBack, end);
     }
 
     // ------------------------------------------------------------------------------------------------ the checks
