@@ -90,14 +90,14 @@ public final class StandaloneSmoke {
         for (int i = 2; i < args.length; i++) {
             String spec = args[i].substring(0, args[i].indexOf(':'));
             Path home = Path.of(args[i].substring(spec.length() + 1)).toAbsolutePath();
-            boolean heldBack = spec.endsWith(HELD_BACK_SUFFIX);
-            String kind = heldBack ? spec.substring(0, spec.length() - HELD_BACK_SUFFIX.length()) : spec;
+            Load load = Load.of(spec);
+            String kind = spec.substring(0, spec.length() - load.suffix.length());
             long start = System.nanoTime();
             switch (kind) {
-                case "tomcat" -> smoke.tomcat(home, heldBack);
-                case "jetty" -> smoke.jetty(home, false, false, heldBack);
-                case "jetty-cdi" -> smoke.jetty(home, true, false, heldBack);
-                case "jetty-run" -> smoke.jetty(home, false, true, heldBack);
+                case "tomcat" -> smoke.tomcat(home, load);
+                case "jetty" -> smoke.jetty(home, false, false, load);
+                case "jetty-cdi" -> smoke.jetty(home, true, false, load);
+                case "jetty-run" -> smoke.jetty(home, false, true, load);
                 default -> throw new IllegalArgumentException("unknown container kind " + kind);
             }
             results.add(String.format("%s %s: ok in %d ms", kind, home.getFileName(),
@@ -108,7 +108,7 @@ public final class StandaloneSmoke {
 
     // ------------------------------------------------------------------------------------------------ containers
 
-    private void tomcat(Path home, boolean heldBack) throws Exception {
+    private void tomcat(Path home, Load load) throws Exception {
         Path base = fresh("tomcat-" + home.getFileName());
         copyTree(home.resolve("conf"), base.resolve("conf"));
         for (String dir : List.of("logs", "temp", "work", "webapps")) {
@@ -132,8 +132,9 @@ public final class StandaloneSmoke {
                   <Parameter name="wisp.allowPrivateAddresses" value="true" override="false"/>
                   <Parameter name="wisp.stats.enabled" value="true" override="false"/>
                   <Parameter name="wisp.stats.token" value="env:WISP_STATS_TOKEN" override="false"/>
-                </Context>
-                """);
+                %s</Context>
+                """.formatted(load.destinationTimeout.isEmpty() ? "" : "  <Parameter name=\"wisp.destinationTimeout\" value=\""
+                        + load.destinationTimeout + "\" override=\"false\"/>\n"));
         for (Path script : List.of(home.resolve("bin/catalina.sh"), home.resolve("bin/setclasspath.sh"))) {
             script.toFile().setExecutable(true);   // the zip from Maven Central keeps no file modes
         }
@@ -143,18 +144,18 @@ public final class StandaloneSmoke {
                 "JAVA_HOME", javaHome(), "WISP_STATS_TOKEN", TOKEN));
         pb.environment().remove("JAVA_OPTS");
         pb.environment().remove("CATALINA_OPTS");
-        if (heldBack) {
-            pb.environment().put("CATALINA_OPTS", HELD_BACK_HEAP);
+        if (load.heap != null) {
+            pb.environment().put("CATALINA_OPTS", load.heap);
         }
         // SIGTERM: Tomcat stops its webapps before its connector
-        run(pb, base, port, true, heldBack, server -> server.destroy());
+        run(pb, base, port, true, load, server -> server.destroy());
     }
 
     /**
      * A Jetty base: made with {@code --add-modules} (with or without {@code ee11-cdi}), or with {@code runBase} the
      * modules and logging of this repository's {@code jetty-base/}, which {@code mvn -Prun package} serves.
      */
-    private void jetty(Path home, boolean cdi, boolean runBase, boolean heldBack) throws Exception {
+    private void jetty(Path home, boolean cdi, boolean runBase, Load load) throws Exception {
         Path base = fresh("jetty-" + (cdi ? "cdi-" : runBase ? "run-" : "") + home.getFileName());
         if (runBase) {
             Path repoBase = Path.of(System.getProperty("wisp.jettyBase", "jetty-base")).toAbsolutePath();
@@ -180,8 +181,9 @@ public final class StandaloneSmoke {
                   <context-param><param-name>wisp.allowPrivateAddresses</param-name><param-value>true</param-value></context-param>
                   <context-param><param-name>wisp.stats.enabled</param-name><param-value>true</param-value></context-param>
                   <context-param><param-name>wisp.stats.token</param-name><param-value>env:WISP_STATS_TOKEN</param-value></context-param>
-                </web-app>
-                """);
+                %s</web-app>
+                """.formatted(load.destinationTimeout.isEmpty() ? "" : "  <context-param><param-name>wisp.destinationTimeout"
+                        + "</param-name><param-value>" + load.destinationTimeout + "</param-value></context-param>\n"));
         Files.writeString(base.resolve("webapps/wisp.xml"), """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
@@ -193,7 +195,7 @@ public final class StandaloneSmoke {
                 """);
         // no webapps/wisp.properties: the only environment here is ee11, and a hot undeploy must remove one file only
         int port = freePort();
-        List<String> jvm = heldBack ? List.of(java(), HELD_BACK_HEAP) : List.of(java());
+        List<String> jvm = load.heap != null ? List.of(java(), load.heap) : List.of(java());
         ProcessBuilder pb = new ProcessBuilder(java.util.stream.Stream.concat(jvm.stream(), Stream.of("-jar",
                 home.resolve("start.jar").toString(),
                 "jetty.home=" + home, "jetty.base=" + base, "jetty.http.host=127.0.0.1", "jetty.http.port=" + port,
@@ -204,7 +206,7 @@ public final class StandaloneSmoke {
         // by SIGTERM, where Jetty closes its connectors before its webapps and the WAR's JettyServerStop listener
         // sends the CLOSEs first.
         Undeploy end = cdi ? Process::destroy : server -> Files.delete(base.resolve("webapps/wisp.xml"));
-        run(pb, base, port, false, heldBack, end);
+        run(pb, base, port, false, load, end);
     }
 
     // ------------------------------------------------------------------------------------------------ the checks
@@ -215,7 +217,7 @@ public final class StandaloneSmoke {
         void undeploy(Process server) throws IOException;
     }
 
-    private void run(ProcessBuilder pb, Path base, int port, boolean tomcat, boolean heldBack, Undeploy undeploy)
+    private void run(ProcessBuilder pb, Path base, int port, boolean tomcat, Load load, Undeploy undeploy)
             throws Exception {
         Path log = base.resolve("console.log");
         Process server = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -230,8 +232,10 @@ public final class StandaloneSmoke {
                         "Tomcat's own ROOT webapp still answers beside /wisp");
             }
             wsproxyRoundTrip(URI.create("ws://127.0.0.1:" + port + "/wisp/127.0.0.1:" + echo.getLocalPort()));
-            if (heldBack) {
+            if (load == Load.HELD) {
                 heldBack(port, echo.getLocalPort());
+            } else if (load == Load.ATTACK) {
+                attack(port, echo.getLocalPort(), server);
             }
             try (Client c = Client.connect(URI.create("ws://127.0.0.1:" + port + "/wisp/"))) {
                 WispPacket first = c.next();
@@ -315,7 +319,7 @@ public final class StandaloneSmoke {
                 long paused;
                 while ((paused = statNumber("readsPaused", port)) < HELD_BACK) {
                     check(System.nanoTime() < deadline, "all " + HELD_BACK + " connections paused within 120 s; "
-                            + paused + " are");
+                            + paused + " are: " + stats(port));
                     Thread.sleep(100);   // polling a counter with a deadline
                 }
                 long setup = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -368,15 +372,183 @@ public final class StandaloneSmoke {
         }
     }
 
+    /** What a container spec asks for besides the basic checks, by its suffix, and the heap it runs with. */
+    enum Load {
+        NONE("", null, ""),
+        /**
+         * {@link StandaloneSmoke#heldBack}: the server byte budget (a quarter of the heap) is above what 300
+         * connections hold, and their streams are not ended by wisp.destinationTimeout (30 s) before all 300 are set
+         * up on a busy machine.
+         */
+        HELD("+held", "-Xmx6g", "10m"),
+        /** {@link StandaloneSmoke#attack}: the heap of the report that found the exhaustion (issue 13), defaults. */
+        ATTACK("+attack", "-Xmx1g", "");
+
+        final String suffix;
+        final String heap;
+        /** wisp.destinationTimeout, or empty for the default. */
+        final String destinationTimeout;
+
+        Load(String suffix, String heap, String destinationTimeout) {
+            this.suffix = suffix;
+            this.heap = heap;
+            this.destinationTimeout = destinationTimeout;
+        }
+
+        static Load of(String spec) {
+            for (Load l : List.of(HELD, ATTACK)) {
+                if (spec.endsWith(l.suffix)) {
+                    return l;
+                }
+            }
+            return NONE;
+        }
+    }
+
+    /** Streams the attacker of {@link #attack} opens on its one WebSocket. */
+    static final int ATTACK_STREAMS = 300;
+    /** DATA packets it sends on each: exactly the credit (128), so it never breaks a rule. */
+    static final int ATTACK_PACKETS = 128;
+    /** The payload of each: the largest that fits a 64 KiB message with the 5-byte header and more. */
+    static final int ATTACK_PAYLOAD = 65_531;
+
+    /**
+     * Issue 13's attack, against the defaults on a 1 GiB heap: one WebSocket opens {@value #ATTACK_STREAMS} streams to a
+     * destination that accepts and never reads, and sends {@value #ATTACK_PACKETS} DATA of {@value #ATTACK_PAYLOAD}
+     * bytes on each, never beyond its credit (2.5 GB offered). Before the byte budgets the heap ran out after about 190
+     * streams. Now the server must stop reading that WebSocket with at most its connection budget held, stay below
+     * the server budget in heap after a GC, answer /wisp/stats, and serve a bystander's echoes promptly meanwhile;
+     * when the attacker goes, everything is released.
+     */
+    private void attack(int port, int echoPort, Process server) throws Exception {
+        byte[] payload = new byte[ATTACK_PAYLOAD];
+        try (ServerSocket stalled = new ServerSocket()) {
+            stalled.setReceiveBufferSize(4096);
+            stalled.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), ATTACK_STREAMS);
+            List<Socket> destinations = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = Thread.ofVirtual().name("smoke-attack-stalled").start(() -> {
+                while (!stalled.isClosed()) {
+                    try {
+                        destinations.add(stalled.accept());   // accepted, never read
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            RawWebSocket attacker = RawWebSocket.upgrade(port, "/wisp/", 64 * 1024).socket();
+            check(attacker != null, "the attacker's WebSocket opens");
+            java.util.concurrent.atomic.AtomicLong offered = new java.util.concurrent.atomic.AtomicLong();
+            Thread writer;
+            try {
+                check(attacker.readFrame().opcode() == RawWebSocket.OPCODE_BINARY, "the attacker gets its credit");
+                writer = Thread.ofVirtual().name("smoke-attacker").start(() -> {
+                    try {
+                        for (int id = 1; id <= ATTACK_STREAMS; id++) {
+                            attacker.sendBinary(WispCodec.encode(new Connect(id, StreamType.TCP,
+                                    stalled.getLocalPort(), "127.0.0.1")).array());
+                        }
+                        for (int round = 0; round < ATTACK_PACKETS; round++) {
+                            for (int id = 1; id <= ATTACK_STREAMS; id++) {
+                                attacker.sendBinary(WispCodec.encode(new Data(id, ByteBuffer.wrap(payload))).array());
+                                offered.addAndGet(payload.length);
+                            }
+                        }
+                    } catch (IOException e) {
+                        // the smoke closes the attacker's socket while this write is blocked: the attack is over
+                    }
+                });
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (statNumber("readsPaused", port) < 1) {
+                    check(System.nanoTime() < deadline, "the attacker is paused within 60 s: " + stats(port));
+                    Thread.sleep(100);   // polling a counter with a deadline
+                }
+                long connectionBudget = statNumber("connectionByteBudget", port);
+                long serverBudget = statNumber("serverByteBudget", port);
+                // 10 s under attack: a bystander echoes 1 KiB every 50 ms; stats and the heap are read meanwhile
+                long worstRtt = 0;
+                long worstStats = 0;
+                long heldMax = 0;
+                int roundTrips = 0;
+                byte[] ping = new byte[1024];
+                try (Client c = Client.connect(URI.create("ws://127.0.0.1:" + port + "/wisp/"))) {
+                    check(c.next().equals(new Continue(0, 128)), "the bystander gets its credit");
+                    c.send(new Connect(1, StreamType.TCP, echoPort, "127.0.0.1"));
+                    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                    while (System.nanoTime() < end) {
+                        long t0 = System.nanoTime();
+                        c.send(new Data(1, ByteBuffer.wrap(ping)));
+                        int back = 0;
+                        while (back < ping.length) {
+                            WispPacket p = c.next();
+                            if (p instanceof Continue) {
+                                continue;   // the stream's credit refill
+                            }
+                            check(p instanceof Data d && d.streamId() == 1, "DATA on stream 1, got " + p);
+                            back += ((Data) p).payload().remaining();
+                        }
+                        worstRtt = Math.max(worstRtt, System.nanoTime() - t0);
+                        roundTrips++;
+                        long s0 = System.nanoTime();
+                        heldMax = Math.max(heldMax, statNumber("bufferedBytes", port));
+                        worstStats = Math.max(worstStats, System.nanoTime() - s0);
+                        Thread.sleep(50);   // pacing the bystander
+                    }
+                    c.send(new Close(1, CloseReason.VOLUNTARY));
+                }
+                long heapAfterGc = heapAfterGc(server);
+                check(writer.isAlive(), "the attacker is held back, not served: it offered " + offered.get() + " bytes");
+                check(statNumber("readsPaused", port) == 1, "the attacker is still paused");
+                System.out.printf("[standalone smoke] attack: %d streams x %d x %d B offered, %d MiB taken before the"
+                        + " pause; held at most %d B (connection budget %d); heap after GC %d MiB (server budget %d"
+                        + " MiB, -Xmx1g); bystander: %d round trips, worst %d ms; /wisp/stats worst %d ms%n",
+                        ATTACK_STREAMS, ATTACK_PACKETS, ATTACK_PAYLOAD, offered.get() >> 20, heldMax,
+                        connectionBudget, heapAfterGc >> 20, serverBudget >> 20, roundTrips,
+                        TimeUnit.NANOSECONDS.toMillis(worstRtt), TimeUnit.NANOSECONDS.toMillis(worstStats));
+                // a part in flight may land after the budget filled: one message, at most
+                check(heldMax <= connectionBudget + 64 * 1024, "held " + heldMax + " B, within the connection budget");
+                check(heapAfterGc < serverBudget, "heap after GC " + heapAfterGc + " B, below the server budget");
+                check(roundTrips >= 100 && worstRtt < TimeUnit.SECONDS.toNanos(1), "the bystander's echoes: "
+                        + roundTrips + " round trips, worst " + TimeUnit.NANOSECONDS.toMillis(worstRtt) + " ms");
+                check(worstStats < TimeUnit.SECONDS.toNanos(2), "/wisp/stats answers within 2 s under attack");
+            } finally {
+                attacker.close();
+                stalled.close();
+                acceptor.join(10_000);
+                for (Socket d : destinations) {
+                    d.close();
+                }
+            }
+            writer.join(30_000);
+            check(!writer.isAlive(), "the attacker's writer ends once its connection is gone");
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (statNumber("sessions", port) != 0 || statNumber("sockets", port) != 0
+                || statNumber("bufferedBytes", port) != 0 || statNumber("readsPaused", port) != 0) {
+            check(System.nanoTime() < deadline, "the attacker's connection is released within 60 s: " + stats(port));
+            Thread.sleep(100);
+        }
+    }
+
+    /** The container JVM's heap in use right after a full GC, by jcmd (the JVM is the server process or its child). */
+    private static long heapAfterGc(Process server) throws Exception {
+        long pid = server.descendants().filter(p -> p.info().command().orElse("").endsWith("/java"))
+                .mapToLong(ProcessHandle::pid).max().orElse(server.pid());
+        String jcmd = Path.of(javaHome(), "bin", "jcmd").toString();
+        check(runJcmd(jcmd, pid, "GC.run").contains(":"), "jcmd GC.run on " + pid);
+        String info = runJcmd(jcmd, pid, "GC.heap_info");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("heap .*?used (\\d+)K").matcher(info);
+        check(m.find(), "jcmd GC.heap_info gives the heap in use: " + info);
+        return Long.parseLong(m.group(1)) * 1024;
+    }
+
+    private static String runJcmd(String jcmd, long pid, String command) throws Exception {
+        Process p = new ProcessBuilder(jcmd, Long.toString(pid), command).redirectErrorStream(true).start();
+        check(p.waitFor(60, TimeUnit.SECONDS), "jcmd " + command + " within 60 s");
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
     /** Wisp connections held back at once by {@link #heldBack}. */
     static final int HELD_BACK = 300;
-    /**
-     * The heap of a container that runs {@link #heldBack}: the server byte budget is a quarter of it (1.5 GiB), above
-     * what 300 held-back connections hold (a 4 MiB stream budget each, 1.3 GB in all), whatever the machine's memory.
-     */
-    static final String HELD_BACK_HEAP = "-Xmx6g";
-    /** A container spec ending in this runs {@link #heldBack} too: {@code tomcat+held:<home>}. */
-    static final String HELD_BACK_SUFFIX = "+held";
 
     private String stats(int port) throws Exception {
         return get(URI.create("http://127.0.0.1:" + port + "/wisp/stats"), TOKEN).body();
