@@ -174,11 +174,25 @@ final class JakartaPacketSender implements PacketSender {
         ws.getUserProperties().putIfAbsent(TOMCAT_ABNORMAL_CLOSE_SEND_TIMEOUT, CONTAINER_BLOCKING_SEND_MILLIS);
         try {
             if (ws.isOpen()) {
-                ws.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), truncate(reason)));
+                ws.close(new CloseReason(closeCode(code), truncate(reason)));
             }
         } catch (IOException | IllegalStateException e) {
             LOG.log(System.Logger.Level.DEBUG, "[{0}] close failed: {1}", ws.getId(), e.toString());
         }
+    }
+
+    /**
+     * The API's own constant for a code it names, else a code of our own. Not {@code CloseCodes.getCloseCode}: in the
+     * API classes Tomcat ships it throws IllegalArgumentException for a code it does not name (1014, wsproxy's "bad
+     * gateway"), so on Tomcat such a close never went out and the WebSocket stayed open.
+     */
+    static CloseReason.CloseCode closeCode(int code) {
+        for (CloseReason.CloseCodes c : CloseReason.CloseCodes.values()) {
+            if (c.getCode() == code) {
+                return c;
+            }
+        }
+        return () -> code;
     }
 
     static String truncate(String reason) {

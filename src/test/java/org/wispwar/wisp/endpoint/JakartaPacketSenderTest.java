@@ -31,6 +31,16 @@ import org.junit.jupiter.api.Timeout;
 class JakartaPacketSenderTest {
     private static final Duration SEND_TIMEOUT = Duration.ofMillis(200);
 
+    /** Tomcat's API classes throw for a code CloseCodes does not name; ours must not depend on that lookup. */
+    @Test
+    void closeCodesTheApiDoesNotNameAreSentAsGiven() {
+        assertEquals(CloseReason.CloseCodes.GOING_AWAY, JakartaPacketSender.closeCode(1001));
+        assertEquals(1014, JakartaPacketSender.closeCode(1014).getCode());
+        FakeSession ws = new FakeSession(CompletableFuture::new);
+        JakartaPacketSender.close(ws.proxy(), 1014, "destination connection failed");
+        assertEquals(List.of(1014), ws.closeCodes);
+    }
+
     @Test
     void aSendThatNeverCompletesClosesTheWebSocketAndReportsTheConnectionBrokenOnce() {
         FakeSession ws = new FakeSession(CompletableFuture::new);   // never completed

@@ -33,7 +33,16 @@ public final class Targets implements AutoCloseable {
     private final Thread acceptor;
 
     private Targets(Handler handler) throws IOException {
-        server = new ServerSocket(0, 1000, InetAddress.getLoopbackAddress());
+        this(handler, 0);
+    }
+
+    /** {@code receiveBuffer} > 0: the accepted sockets' receive buffer (set before bind, so they inherit it). */
+    private Targets(Handler handler, int receiveBuffer) throws IOException {
+        server = new ServerSocket();
+        if (receiveBuffer > 0) {
+            server.setReceiveBufferSize(receiveBuffer);
+        }
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1000);
         acceptor = Thread.ofVirtual().name("target-accept-" + server.getLocalPort()).start(() -> {
             while (!server.isClosed()) {
                 Socket s;
@@ -87,7 +96,15 @@ public final class Targets implements AutoCloseable {
 
     /** Any custom behaviour. */
     public static Targets of(Handler handler) throws IOException {
-        return new Targets(handler);
+        return new Targets(handler, 0);
+    }
+
+    /**
+     * Any custom behaviour, on sockets with a small receive buffer: a destination that does not read then fills up
+     * after little more than {@code bytes}, so what waits for it is held by the Wisp server, where the test can see it.
+     */
+    public static Targets withReceiveBuffer(int bytes, Handler handler) throws IOException {
+        return new Targets(handler, bytes);
     }
 
     /** What a {@link #sink} got: a running SHA-256 and byte count over all its connections. Thread-safe. */

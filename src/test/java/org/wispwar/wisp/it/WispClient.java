@@ -45,6 +45,8 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
         final ByteArrayOutputStream received = new ByteArrayOutputStream();
         Close close;
         int continues;
+        /** Packets for this stream that arrived after its CLOSE. */
+        int afterClose;
     }
 
     private final WebSocketClient jetty;
@@ -57,6 +59,7 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
     private volatile Throwable error;
     private volatile long initialCredit = -1;
     private volatile Duration receiveDelay = Duration.ZERO;
+    private volatile java.util.concurrent.CountDownLatch readGate;   // null: reading
     private Session session;
 
     private WispClient(WebSocketClient jetty) {
@@ -100,6 +103,22 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
         return session;
     }
 
+    /**
+     * From now on the next message is held, and with it all reading of the WebSocket (its TCP window closes), until
+     * {@link #resumeReading()}.
+     */
+    public void pauseReading() {
+        readGate = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    public void resumeReading() {
+        java.util.concurrent.CountDownLatch g = readGate;
+        readGate = null;
+        if (g != null) {
+            g.countDown();
+        }
+    }
+
     /** Makes the receive side slow: each message is held this long before the next is taken (backpressure). */
     public void receiveDelay(Duration delay) {
         receiveDelay = delay;
@@ -110,6 +129,10 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
     @Override
     public void onWebSocketBinary(ByteBuffer message, Callback callback) {
         try {
+            java.util.concurrent.CountDownLatch gate = readGate;
+            if (gate != null && !gate.await(WAIT.toSeconds() * 3, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never resumed reading");
+            }
             WispPacket p = WispCodec.decode(message, Role.SERVER);
             record(p);
             packets.add(p);
@@ -126,6 +149,9 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
     private void record(WispPacket p) {
         lock.lock();
         try {
+            if (p.streamId() != 0 && state(p.streamId()).close != null) {
+                state(p.streamId()).afterClose++;
+            }
             switch (p) {
                 case Continue c when c.streamId() == 0 && initialCredit < 0 -> initialCredit = c.bufferRemaining();
                 case Continue c -> {
@@ -240,6 +266,26 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
         }
     }
 
+    /** How many bytes arrived on a stream so far (without copying them). */
+    public int receivedCount(int streamId) {
+        lock.lock();
+        try {
+            return state(streamId).received.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Packets (DATA, CONTINUE) that arrived for a stream after its CLOSE. */
+    public int packetsAfterClose(int streamId) {
+        lock.lock();
+        try {
+            return state(streamId).afterClose;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public Close closeOf(int streamId) {
         lock.lock();
         try {
@@ -332,6 +378,43 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
         return waits;
     }
 
+    /**
+     * Sends bytes as {@link #sendWithCredit} does, but a CLOSE of the stream (or the end of the WebSocket) is an
+     * expected end, not a failure: returns how many bytes were sent before it. For transfers a fault interrupts.
+     */
+    public long sendUntilClosed(int streamId, byte[] bytes, int chunk) throws Exception {
+        for (int off = 0; off < bytes.length; off += chunk) {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            lock.lock();
+            try {
+                StreamState s = state(streamId);
+                while (s.credit == 0 && s.close == null && !closeCode.isDone()) {
+                    if (!awaitUntil(deadline)) {
+                        fail("no credit on stream " + streamId + " within " + WAIT + " after " + off + " bytes");
+                    }
+                }
+                if (s.close != null || closeCode.isDone()) {
+                    return off;
+                }
+                s.credit--;
+            } finally {
+                lock.unlock();
+            }
+            int n = Math.min(chunk, bytes.length - off);
+            Callback.Completable done = new Callback.Completable();
+            session.sendBinary(WispCodec.encode(new Data(streamId, ByteBuffer.wrap(bytes, off, n))), done);
+            try {
+                done.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!closeCode.isDone() && session.isOpen()) {
+                    throw e;   // the WebSocket is still up: this failure is not the fault under test
+                }
+                return off;   // the server closed the WebSocket under this send
+            }
+        }
+        return bytes.length;
+    }
+
     /** Packets received so far, without waiting (for assertions about what did not happen). */
     public List<WispPacket> drained() {
         List<WispPacket> out = new ArrayList<>();
@@ -341,6 +424,7 @@ public final class WispClient implements Session.Listener.AutoDemanding, AutoClo
 
     @Override
     public void close() throws Exception {
+        resumeReading();
         try {
             if (session != null && session.isOpen()) {
                 session.close();
