@@ -132,10 +132,15 @@ final class JakartaPacketSender implements PacketSender {
 
     private static final ByteBuffer PING_PAYLOAD = ByteBuffer.wrap(new byte[] {'w', 'i', 's', 'p'}).asReadOnlyBuffer();
 
+    /**
+     * The connection's streams are released first: on Tomcat the close frame that follows waits up to
+     * {@value #CONTAINER_BLOCKING_SEND_MILLIS} ms behind the data a client that does not read never takes, and the
+     * destination sockets were held that much longer.
+     */
     private IOException timedOut() {
         LOG.log(System.Logger.Level.DEBUG, "[{0}] send timed out; closing the WebSocket", ws.getId());
-        close(ws, CloseReason.CloseCodes.GOING_AWAY.getCode(), "send timed out");   // the send will not finish
         broken();
+        close(ws, CloseReason.CloseCodes.GOING_AWAY.getCode(), "send timed out");   // the send will not finish
         return new IOException("WebSocket send timed out");
     }
 

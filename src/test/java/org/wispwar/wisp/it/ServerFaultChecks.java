@@ -1,6 +1,7 @@
 package org.wispwar.wisp.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +25,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.wispwar.wisp.protocol.Close;
 import org.wispwar.wisp.protocol.CloseReason;
+import org.wispwar.wisp.protocol.Connect;
+import org.wispwar.wisp.protocol.Continue;
+import org.wispwar.wisp.protocol.Role;
+import org.wispwar.wisp.protocol.StreamType;
+import org.wispwar.wisp.protocol.WispCodec;
+import org.wispwar.wisp.testing.RawWebSocket;
 import org.wispwar.wisp.testing.VanishingProxy;
 
 /**
@@ -77,15 +85,33 @@ abstract class ServerFaultChecks {
 
     // -------------------------------------------------------------------------------------------------- server stop
 
+    /**
+     * One connection downloads from two paced sources; another uploads one 256 MiB DATA to a sink through a raw
+     * WebSocket, which reads the frames off the wire even while its write is blocked: Jetty drops the TCP connection
+     * right after a close code other than 1000, so a client whose own write fails first (as the Jetty client does)
+     * may never read them (see README, "Fault behaviour").
+     */
     @Test
     void serverStopMidTransferSendsEveryStreamItsCloseThenGoingAway() throws Exception {
         startAll();
         Targets.Digest digest = Targets.newDigest();
         try (Targets sinks = Targets.sink(digest); Targets sources = pacedSources();
-                WispClient c = WispClient.connect(server.wispUri(DEFAULTS))) {
-            Transfers transfers = Transfers.start(c, sinks, sources);
-            transfers.awaitFlowing(digest);
-            assertEquals(2L * TRANSFERS, WarContainer.stat(DEFAULTS, "Sockets"));
+                WispClient c = WispClient.connect(server.wispUri(DEFAULTS));
+                RawWebSocket up = RawWebSocket.upgrade(server.port(), DEFAULTS + "/").socket()) {
+            c.awaitInitialCredit();
+            for (int i = 1; i <= TRANSFERS; i++) {
+                c.connectTcp(i, "127.0.0.1", sources.port());
+            }
+            assertEquals(new Continue(0, 128), WispCodec.decode(ByteBuffer.wrap(up.readFrame().payload()),
+                    Role.SERVER), "the uploader's initial credit");
+            up.sendBinary(WispCodec.encode(new Connect(1, StreamType.TCP, sinks.port(), "127.0.0.1")).array());
+            Thread uploader = Thread.ofVirtual().name("raw-upload").start(() -> up.streamData(1, 256L << 20));
+            for (int i = 1; i <= TRANSFERS; i++) {
+                c.awaitBytes(i, 256 * 1024);
+            }
+            awaitTrue(() -> "the upload reaches its sink: " + digest.count() + " bytes",
+                    () -> digest.count() >= 1 << 20, Duration.ofSeconds(20));
+            assertEquals(TRANSFERS + 1L, WarContainer.stat(DEFAULTS, "Sockets"));
 
             CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> {
                 try {
@@ -95,18 +121,26 @@ abstract class ServerFaultChecks {
                 }
             });
 
-            assertEquals(1001, c.awaitWebSocketClose(), "going away");
+            assertEquals(new Close(1, CloseReason.VOLUNTARY), WispCodec.decode(ByteBuffer.wrap(up.readFrame()
+                    .payload()), Role.SERVER), "the uploader's CLOSE 0x02");
+            RawWebSocket.Frame last = up.readFrame();
+            assertEquals(RawWebSocket.OPCODE_CLOSE, last.opcode(), "then the close frame, nothing in between");
+            assertEquals(1001, last.closeCode());
+            assertEquals("server shutting down", last.closeReason());
+            assertEquals(1001, c.awaitWebSocketClose(), () -> "going away; error " + c.error());
             assertEquals("server shutting down", c.webSocketCloseReason());
-            for (int id : transfers.ids()) {
+            for (int id = 1; id <= TRANSFERS; id++) {
                 // recorded before the close frame was handled: every CLOSE came first
                 assertEquals(new Close(id, CloseReason.VOLUNTARY), c.closeOf(id), "stream " + id + " got CLOSE 0x02");
             }
             stop.get(30, TimeUnit.SECONDS);
             server = null;
-            transfers.stop();
+            up.close();
+            uploader.join(Duration.ofSeconds(20));
+            assertFalse(uploader.isAlive(), "the upload ends with its connection");
             awaitTrue(() -> "every destination socket closed: " + sinks.connectionsClosed() + " sinks, "
                     + sources.connectionsClosed() + " sources",
-                    () -> sinks.connectionsClosed() == TRANSFERS && sources.connectionsClosed() == TRANSFERS,
+                    () -> sinks.connectionsClosed() == 1 && sources.connectionsClosed() == TRANSFERS,
                     Duration.ofSeconds(20));
         }
     }
@@ -260,15 +294,6 @@ abstract class ServerFaultChecks {
                 t.uploaders.add(Thread.ofVirtual().name("upload-" + id).start(() -> t.upload(id)));
             }
             return t;
-        }
-
-        List<Integer> ids() {
-            List<Integer> ids = new ArrayList<>();
-            for (int i = 1; i <= TRANSFERS; i++) {
-                ids.add(i);
-                ids.add(100 + i);
-            }
-            return ids;
         }
 
         private void upload(int id) {
