@@ -33,7 +33,7 @@ import org.wispwar.wisp.protocol.WispProtocolException;
  * {@link #WAIT}. Thread-safe: sends are serialized by {@code sendLock} (one outstanding frame, each awaited), packets
  * are queued per stream by the one receive thread.
  */
-final class SoakClient implements Session.Listener.AutoDemanding, AutoCloseable {
+public final class SoakClient implements Session.Listener.AutoDemanding, AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(20);
 
     /** The WebSocket close as the client saw it. */

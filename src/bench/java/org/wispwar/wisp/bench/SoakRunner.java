@@ -70,6 +70,8 @@ final class SoakRunner {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final StringBuilder report = new StringBuilder();
+    /** The server running now, for the shutdown hook. */
+    private volatile Process server;
 
     private SoakRunner(Map<String, String> args) {
         this.args = args;
@@ -80,6 +82,13 @@ final class SoakRunner {
     /** Runs the soak on each container in {@code --soak-containers} (default jetty,tomcat); exits 1 on any failure. */
     static void run(Map<String, String> args) throws Exception {
         SoakRunner r = new SoakRunner(args);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {   // Maven stopped: the server must not outlive us
+            Process p = r.server;
+            if (p != null && p.isAlive()) {
+                p.toHandle().descendants().forEach(ProcessHandle::destroy);
+                p.destroy();
+            }
+        }));
         List<String> failures = new ArrayList<>();
         for (String container : args.getOrDefault("soak-containers", "jetty,tomcat").split(",")) {
             failures.addAll(r.soak(container.trim()));
@@ -103,7 +112,7 @@ final class SoakRunner {
         long downloadRate = WispBench.parseBytes(args.getOrDefault("soak-download-rate", "20m"));
         int port = freePort();
         Path work = fresh(out.resolve("soak/" + container));
-        Process server = switch (container) {
+        Process server = this.server = switch (container) {
             case "jetty" -> startJetty(work, port);
             case "tomcat" -> startTomcat(work, port);
             default -> throw new IllegalArgumentException("unknown container " + container + " (jetty or tomcat)");
@@ -396,7 +405,6 @@ final class SoakRunner {
         }
         t.append("\nVerdict: ").append(failures.isEmpty() ? "PASS" : "FAIL: " + failures).append("\n\n");
         report.append(t);
-        System.out.println(t);
     }
 
     private static String tableRow(String label, Sample s) {
