@@ -77,7 +77,6 @@ final class SoakLoad {
     /** Unexpected answers, by worker and kind. */
     final Map<String, LongAdder> errors = new ConcurrentSkipListMap<>();
     final List<String> errorSamples = Collections.synchronizedList(new ArrayList<>());
-    private final LongAdder uploadSent = new LongAdder();
 
     SoakLoad(URI url, LoopbackTargets targets, WebSocketClient jetty, long uploadRate, long downloadRate)
             throws IOException {
@@ -303,7 +302,6 @@ final class SoakLoad {
                 }
                 c.sendData(s, BULK_PAYLOAD);
                 sent += BULK_PAYLOAD;
-                uploadSent.add(BULK_PAYLOAD);
                 op("upload_bytes", BULK_PAYLOAD);
             }
             long deadline = System.nanoTime() + SoakClient.WAIT.toNanos();
