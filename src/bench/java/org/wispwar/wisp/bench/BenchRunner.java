@@ -39,6 +39,7 @@ import java.util.stream.Stream;
  * then runs the generator ({@link WispBench}, a fresh JVM each time) against each of them and against plain TCP,
  * interleaved, {@code --runs} times, and prints the medians as a Markdown table (also written to
  * {@code target/bench/results.md}). With {@code --url ws://...} it starts nothing and benchmarks that server only.
+ * {@code --mode=soak} runs {@link SoakRunner} instead.
  * Everything it starts is stopped when it ends.
  */
 public final class BenchRunner {
@@ -76,6 +77,10 @@ public final class BenchRunner {
                 a.put(k, v);
             }
         });
+        if (a.getOrDefault("mode", "compare").equals("soak")) {
+            SoakRunner.run(a);   // exits with the soak's verdict
+            return;
+        }
         BenchRunner r = new BenchRunner(a);
         Runtime.getRuntime().addShutdownHook(new Thread(r::stopAll));
         try {
