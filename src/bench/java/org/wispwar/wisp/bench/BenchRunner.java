@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -24,7 +23,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The benchmark script, in Java so that it runs wherever the build does ({@code mvn -Pbench package} starts it with the
@@ -175,17 +173,7 @@ public final class BenchRunner {
     // ------------------------------------------------------------------------------------------------ servers
 
     private long startJetty(int port, long maxSeconds) throws Exception {
-        Path jettyHome = Path.of(args.getOrDefault("jetty-home", basedir.resolve("target/jetty-home-12.1.12")
-                .toString()));
-        Path war = basedir.resolve("target/wisp.war");
-        if (!Files.isRegularFile(jettyHome.resolve("start.jar")) || !Files.isRegularFile(war)) {
-            throw new IllegalStateException("need " + jettyHome + "/start.jar and " + war + ": run mvn -Pbench package");
-        }
-        Path base = out.resolve("jetty-base");
-        copyTree(basedir.resolve("jetty-base/start.d"), base.resolve("start.d"));
-        copyTree(basedir.resolve("jetty-base/resources"), base.resolve("resources"));
-        Files.createDirectories(base.resolve("webapps"));
-        Files.createDirectories(base.resolve("etc"));
+        Path jettyHome = WarJettyBase.jettyHome(args, basedir);
         Map<String, String> params = new LinkedHashMap<>();
         params.put("wisp.allowPrivateAddresses", "true");
         params.put("wisp.maxStreamsPerConnection", "12000");
@@ -195,25 +183,8 @@ public final class BenchRunner {
                 params.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
             }
         }
-        StringBuilder override = new StringBuilder("""
-                <?xml version="1.0" encoding="UTF-8"?>
-                <!-- Written by BenchRunner: the benchmark's targets are on loopback, and scale_streams needs 10,000. -->
-                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
-                """);
-        params.forEach((k, v) -> override.append("  <context-param><param-name>").append(k)
-                .append("</param-name><param-value>").append(v).append("</param-value></context-param>\n"));
-        override.append("</web-app>\n");
-        Files.writeString(base.resolve("etc/wisp-override.xml"), override);
-        Files.writeString(base.resolve("webapps/wisp.properties"), "environment: ee11\n");
-        Files.writeString(base.resolve("webapps/wisp.xml"), """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
-                <Configure id="wac" class="org.eclipse.jetty.ee11.webapp.WebAppContext">
-                  <Set name="contextPath">/wisp</Set>
-                  <Set name="war">%s</Set>
-                  <Set name="overrideDescriptor"><Property name="jetty.base"/>/etc/wisp-override.xml</Set>
-                </Configure>
-                """.formatted(war));
+        Path base = WarJettyBase.write(basedir, out.resolve("jetty-base"), params,
+                "BenchRunner: the benchmark's targets are on loopback, and scale_streams needs 10,000.");
         List<String> cmd = new ArrayList<>(List.of(java));
         for (String opt : args.getOrDefault("war-jvm", "").split(" ")) {
             if (!opt.isBlank()) {
@@ -379,15 +350,6 @@ public final class BenchRunner {
             }
         }
         started.clear();
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
     }
 
     // ---------------------------------------------------------------------------------------------- generator

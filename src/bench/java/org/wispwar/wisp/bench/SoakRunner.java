@@ -10,7 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import org.wispwar.wisp.testing.Trees;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -22,7 +22,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
 
 /**
@@ -438,36 +437,13 @@ final class SoakRunner {
 
     /** A Jetty base with this repository's modules and logging, the WAR configured by an override descriptor. */
     private Process startJetty(Path work, int port) throws Exception {
-        Path jettyHome = Path.of(args.getOrDefault("jetty-home", basedir.resolve("target/jetty-home-12.1.12")
-                .toString()));
-        Path war = basedir.resolve("target/wisp.war");
-        if (!Files.isRegularFile(jettyHome.resolve("start.jar")) || !Files.isRegularFile(war)) {
-            throw new IllegalStateException("need " + jettyHome + "/start.jar and " + war + ": run mvn -Pbench package");
-        }
-        Path base = work.resolve("jetty-base");
-        copyTree(basedir.resolve("jetty-base/start.d"), base.resolve("start.d"));
-        copyTree(basedir.resolve("jetty-base/resources"), base.resolve("resources"));
-        Files.createDirectories(base.resolve("webapps"));
-        Files.createDirectories(base.resolve("etc"));
-        Files.writeString(base.resolve("etc/wisp-override.xml"), """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <!-- Written by SoakRunner: loopback destinations, and the statistics the soak samples -->
-                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
-                  <context-param><param-name>wisp.allowPrivateAddresses</param-name><param-value>true</param-value></context-param>
-                  <context-param><param-name>wisp.stats.enabled</param-name><param-value>true</param-value></context-param>
-                  <context-param><param-name>wisp.stats.token</param-name><param-value>env:WISP_STATS_TOKEN</param-value></context-param>
-                </web-app>
-                """);
-        Files.writeString(base.resolve("webapps/wisp.properties"), "environment: ee11\n");
-        Files.writeString(base.resolve("webapps/wisp.xml"), """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
-                <Configure id="wac" class="org.eclipse.jetty.ee11.webapp.WebAppContext">
-                  <Set name="contextPath">/wisp</Set>
-                  <Set name="war">%s</Set>
-                  <Set name="overrideDescriptor"><Property name="jetty.base"/>/etc/wisp-override.xml</Set>
-                </Configure>
-                """.formatted(war));
+        Path jettyHome = WarJettyBase.jettyHome(args, basedir);
+        Map<String, String> params = new java.util.LinkedHashMap<>();
+        params.put("wisp.allowPrivateAddresses", "true");
+        params.put("wisp.stats.enabled", "true");
+        params.put("wisp.stats.token", "env:WISP_STATS_TOKEN");
+        Path base = WarJettyBase.write(basedir, work.resolve("jetty-base"), params,
+                "SoakRunner: loopback destinations, and the statistics the soak samples");
         return start(work, List.of(java(), "-jar", jettyHome.resolve("start.jar").toString(), "jetty.home=" + jettyHome,
                 "jetty.base=" + base, "jetty.http.host=127.0.0.1", "jetty.http.port=" + port), Map.of());
     }
@@ -480,7 +456,7 @@ final class SoakRunner {
             throw new IllegalStateException("no Tomcat at " + home + ": run mvn -Pbench package");
         }
         Path base = work.resolve("tomcat-base");
-        copyTree(home.resolve("conf"), base.resolve("conf"));
+        Trees.copy(home.resolve("conf"), base.resolve("conf"));
         for (String dir : List.of("logs", "temp", "work", "webapps")) {
             Files.createDirectories(base.resolve(dir));
         }
@@ -591,16 +567,4 @@ final class SoakRunner {
         return Files.createDirectories(dir);
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> walk = Files.walk(from)) {
-            for (Path p : walk.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-    }
 }

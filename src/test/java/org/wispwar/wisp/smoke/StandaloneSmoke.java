@@ -16,7 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import org.wispwar.wisp.testing.Trees;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,11 +110,11 @@ public final class StandaloneSmoke {
 
     private void tomcat(Path home, Load load) throws Exception {
         Path base = fresh("tomcat-" + home.getFileName());
-        copyTree(home.resolve("conf"), base.resolve("conf"));
+        Trees.copy(home.resolve("conf"), base.resolve("conf"));
         for (String dir : List.of("logs", "temp", "work", "webapps")) {
             Files.createDirectories(base.resolve(dir));
         }
-        copyTree(home.resolve("webapps/ROOT"), base.resolve("webapps/ROOT"));   // the webapp already there
+        Trees.copy(home.resolve("webapps/ROOT"), base.resolve("webapps/ROOT"));   // the webapp already there
         Files.copy(war, base.resolve("webapps/wisp.war"));
         int port = freePort();
         Path serverXml = base.resolve("conf/server.xml");
@@ -160,8 +160,8 @@ public final class StandaloneSmoke {
         if (runBase) {
             Path repoBase = Path.of(System.getProperty("wisp.jettyBase", "jetty-base")).toAbsolutePath();
             check(Files.isDirectory(repoBase.resolve("start.d")), "the repository's jetty-base at " + repoBase);
-            copyTree(repoBase.resolve("start.d"), base.resolve("start.d"));
-            copyTree(repoBase.resolve("resources"), base.resolve("resources"));
+            Trees.copy(repoBase.resolve("start.d"), base.resolve("start.d"));
+            Trees.copy(repoBase.resolve("resources"), base.resolve("resources"));
             Files.createDirectories(base.resolve("webapps"));
         } else {
             String modules = "http,ee11-deploy,ee11-websocket-jakarta" + (cdi ? ",ee11-cdi" : "");
@@ -735,19 +735,6 @@ public final class StandaloneSmoke {
 
     private static String java() {
         return Path.of(javaHome(), "bin", "java").toString();
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> walk = Files.walk(from)) {
-            for (Path p : walk.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 
     private static String tail(Path log) {
