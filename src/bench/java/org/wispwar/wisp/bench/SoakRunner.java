@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.wispwar.wisp.testing.Trees;
 import java.time.Duration;
 import java.time.LocalDate;
