@@ -70,7 +70,10 @@ class WispSessionFuzzTest {
     /** The largest DATA payload a script can ask for: two of them fill the connection budget. */
     static final int MAX_LARGE_DATA = 96 * 1024;
     static final int MAX_OPS = 48;
-    static final long PAUSE_WAIT_MILLIS = 200;
+    /** How long a paused reader waits for its budget to drain before the script ends (the client stays held). */
+    static final long PAUSE_WAIT_MILLIS = 100;
+    /** How long op 7 waits for the server to send something: short, as every execution should take milliseconds. */
+    static final long ACTIVITY_WAIT_MILLIS = 10;
 
     static final WispConfig CONFIG = SessionHarness.config(WINDOW, MAX_STREAMS, Duration.ofSeconds(1),
                     Duration.ofSeconds(1))
@@ -232,7 +235,7 @@ class WispSessionFuzzTest {
         /** Waits (briefly, bounded) until the server has sent something new: a handshake answer, a CLOSE, DATA. */
         void awaitActivity() {
             int seen = sender.frames.get();
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PAUSE_WAIT_MILLIS);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACTIVITY_WAIT_MILLIS);
             while (sender.frames.get() == seen && System.nanoTime() - deadline < 0) {
                 Thread.onSpinWait();
                 Thread.yield();
