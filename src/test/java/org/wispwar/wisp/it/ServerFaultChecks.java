@@ -167,6 +167,27 @@ abstract class ServerFaultChecks {
         }
     }
 
+    /** The same with nothing moving: only the container's notice of the FIN can release it within 10 s. */
+    @Test
+    void clientClosingItsIdleConnectionIsReleasedAtOnce() throws Exception {
+        startAll();
+        Targets.Digest digest = Targets.newDigest();
+        try (Targets sinks = Targets.sink(digest); Targets sources = Targets.echo();
+                WispClient c = WispClient.connect(server.wispUri(DEFAULTS))) {
+            c.awaitInitialCredit();
+            for (int i = 1; i <= TRANSFERS; i++) {
+                c.connectTcp(i, "127.0.0.1", sinks.port());
+                c.connectTcp(100 + i, "127.0.0.1", sources.port());
+                c.sendWithCredit(100 + i, "idle after this".getBytes(), 16);
+                c.awaitBytes(100 + i, 15);
+            }
+
+            c.session().disconnect();
+
+            awaitReleased(DEFAULTS, sinks, sources, Duration.ofSeconds(10));
+        }
+    }
+
     @Test
     void vanishedIdleClientIsReleasedAtTheFirstUnansweredPing() throws Exception {
         startAll();
