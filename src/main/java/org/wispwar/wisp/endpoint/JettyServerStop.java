@@ -11,7 +11,7 @@ import java.lang.reflect.Proxy;
  * {@code WEB-INF/jetty-web.xml} calls {@link #install} with the webapp's context; it adds a lifecycle listener to the
  * {@code Server} whose {@code lifeCycleStopping} (called before the connectors close, whatever the server's
  * {@code stopTimeout}) runs the hook the registry published as the context attribute {@link #ON_SERVER_STOP}. The
- * listener removes itself when the webapp stops, so a stopped webapp is never held by the server.
+ * listener removes itself when the webapp starts stopping, so an undeployed webapp is never held by the server.
  *
  * <p>Jetty's classes are hidden from webapps, so the listener is a {@link Proxy} of Jetty's
  * {@code LifeCycle.Listener} made in the server's class loader and called by reflection; the WAR needs no Jetty
@@ -65,10 +65,9 @@ public final class JettyServerStop implements InvocationHandler {
             case "lifeCycleStopping" -> {
                 if (args[0] == server && context.getAttribute(ON_SERVER_STOP) instanceof Runnable hook) {
                     hook.run();
-                }
-            }
-            case "lifeCycleStopped" -> {
-                if (args[0] == webapp) {
+                } else if (args[0] == webapp) {
+                    // now, not once it has stopped: a stopping webapp drops the listeners added while it started, so
+                    // "stopped" never comes here, and the server would hold this webapp (and its class loader)
                     removeEventListener(server, self);
                     removeEventListener(webapp, self);
                 }
