@@ -151,11 +151,8 @@ final class UdpStream extends WispStream {
                 throttleDown(packet.getLength());
                 context.metrics().toClient(packet.getLength());
                 frame.limit(WispCodec.HEADER_LENGTH + packet.getLength()).position(0);
-                try {
-                    context.sender().sendFrame(frame);
-                } catch (IOException e) {
-                    onSendFailed(e);   // the WebSocket is gone or going
-                    return;
+                if (!sendWhileOpen(frame)) {
+                    return;   // closed meanwhile, or the WebSocket is gone or going
                 }
             }
         } catch (IOException e) {

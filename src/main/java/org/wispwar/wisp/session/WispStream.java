@@ -88,7 +88,7 @@ abstract sealed class WispStream extends SocketStream<CloseReason> permits TcpSt
 
     private void sendQuietly(Close packet) {
         try {
-            context.sender().send(packet);
+            sendLast(() -> context.sender().send(packet));   // after any DATA -down is sending
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "[{0}] could not send {1}: {2}", context.connectionId(), packet,
                     e.toString());

@@ -65,6 +65,12 @@ public abstract class SocketStream<R> {
     /** Guarded by lock. */
     private boolean finishing;
     private final CountDownLatch closedLatch = new CountDownLatch(1);
+    /**
+     * Puts the destination's data before the stream's last word: {@code -down} sends a frame under it only while the
+     * stream is open, and the close notice is sent under it once the stream has closed. Without it, a frame read just
+     * before another thread (the stall sweep, an undeploy) closed the stream could go out after its CLOSE.
+     */
+    private final ReentrantLock sendOrder = new ReentrantLock();
     private volatile Closeable socket;
     /** When a byte last moved either way (System.nanoTime), for idle timeouts. */
     private volatile long lastActivity = System.nanoTime();
@@ -417,11 +423,7 @@ public abstract class SocketStream<R> {
                 throttleDown(n);
                 context.metrics().toClient(n);
                 frameView.limit(headroom + n).position(0);
-                try {
-                    context.sender().sendFrame(frameView);
-                } catch (IOException e) {
-                    // The WebSocket failed or timed out (the sender has closed it), or the connection is shutting down.
-                    onSendFailed(e);
+                if (!sendWhileOpen(frameView)) {
                     return;
                 }
                 if (n == size && size < max) {
@@ -433,6 +435,45 @@ public abstract class SocketStream<R> {
             }
         } catch (IOException e) {
             failed(e);
+        }
+    }
+
+    /**
+     * {@code -down}: sends one frame of the destination's data unless the stream has closed. False when it had closed,
+     * or when the send failed ({@link #onSendFailed} has then run): the caller stops.
+     */
+    protected final boolean sendWhileOpen(ByteBuffer frame) {
+        IOException failure;
+        sendOrder.lock();
+        try {
+            if (isClosed()) {
+                return false;   // its close notice is, or will be, the last frame of this stream
+            }
+            context.sender().sendFrame(frame);
+            return true;
+        } catch (IOException e) {
+            // The WebSocket failed or timed out (the sender has closed it), or the connection is shutting down.
+            failure = e;
+        } finally {
+            sendOrder.unlock();
+        }
+        onSendFailed(failure);
+        return false;
+    }
+
+    /** A blocking send of the stream's last word; see {@link #sendLast}. */
+    @FunctionalInterface
+    protected interface LastSend {
+        void send() throws IOException;
+    }
+
+    /** Sends the stream's close notice after any data frame {@code -down} is sending; call once the stream is closed. */
+    protected final void sendLast(LastSend send) throws IOException {
+        sendOrder.lock();
+        try {
+            send.send();
+        } finally {
+            sendOrder.unlock();
         }
     }
 

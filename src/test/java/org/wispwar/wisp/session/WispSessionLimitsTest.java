@@ -88,6 +88,34 @@ class WispSessionLimitsTest extends SessionTestSupport {
         h.send(new Close(2, CloseReason.VOLUNTARY));
     }
 
+    /**
+     * A chunk {@code -down} has read but not yet sent when another thread closes the stream (here the idle sweep) must
+     * not go out after the stream's CLOSE. The bandwidth cap holds {@code -down} between its read and its send: at 4
+     * KiB/s its reads of 512, 4096 and 8192 bytes pass in the 16 KiB burst, and the next, 16 KiB, waits about 3 s. The
+     * stream is closed once no DATA has come for 400 ms, inside that wait.
+     */
+    @Test
+    void dataReadJustBeforeTheStreamClosesIsNotSentAfterItsClose() throws Exception {
+        open(Map.of("wisp.bandwidthPerConnection", "4096"));
+        server = LoopbackServer.start(socket -> {
+            socket.getOutputStream().write(new byte[64 * 1024]);
+            socket.getOutputStream().flush();
+            socket.getInputStream().read();   // hold the connection until the stream closes it
+        });
+        h.send(new Connect(1, StreamType.TCP, server.port(), "127.0.0.1"));
+        int burst = 0;
+        for (WispPacket p = h.sender.next(); p != null; p = h.sender.poll(400)) {
+            assertTrue(p instanceof Data d && d.streamId() == 1, "DATA on stream 1: " + p);
+            burst += ((Data) p).payload().remaining();
+        }
+        assertTrue(burst < 64 * 1024, "the cap holds the stream back after " + burst + " bytes");
+
+        h.session.closeIdleStreams(System.nanoTime(), 0);
+
+        h.sender.assertNext(new Close(1, CloseReason.SERVER_STREAM_TIMED_OUT));
+        assertEquals(null, h.sender.poll(5_000), "nothing on stream 1 after its CLOSE");
+    }
+
     @Test
     void bandwidthCapToTheClientHoldsWithinFifteenPercent() throws Exception {
         long cap = 256 * 1024;   // bytes per second
