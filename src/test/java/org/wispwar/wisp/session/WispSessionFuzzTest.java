@@ -134,7 +134,14 @@ class WispSessionFuzzTest {
                     in.last()));
             case 4 -> WispCodec.encode(new Continue(streamId, 1));
             case 5 -> frame(PacketType.INFO, 0, in.bytes(in.u8()));
-            case 6 -> ByteBuffer.wrap(in.bytes(in.u8()));
+            case 6 -> {
+                byte[] raw = in.bytes(in.u8());
+                if (raw.length >= WispCodec.HEADER_LENGTH && raw[0] == PacketType.CONNECT) {
+                    // raw bytes that spell a CONNECT open a stream too, which the server may then answer
+                    run.opened.add(ByteBuffer.wrap(raw, 1, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt());
+                }
+                yield ByteBuffer.wrap(raw);
+            }
             default -> {
                 run.awaitActivity();
                 yield null;
