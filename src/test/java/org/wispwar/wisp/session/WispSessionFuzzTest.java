@@ -231,11 +231,16 @@ class WispSessionFuzzTest {
         private void checkLimits(int partLength) {
             int streams = session.streamCount();
             assertTrue(streams <= MAX_STREAMS, () -> streams + " streams open, cap " + MAX_STREAMS);
+            // A part lands whole before the gate can pause: the budgets count buffer capacity, so the part may pass
+            // them by its bytes plus the unused room of the buffer it ended in (under 64 KiB: a large packet's next
+            // buffer is a 64 KiB one, however few bytes the part brings). The first 10-minute run found a 226-byte
+            // part that opened such a buffer: 1,024 B over the budget + part.
+            long slack = partLength + BufferPool.MAX_CHUNK;
             long held = session.bufferedBytes();
-            assertTrue(held < CONNECTION_BUDGET + partLength,
+            assertTrue(held < CONNECTION_BUDGET + slack,
                     () -> held + " bytes held, connection budget " + CONNECTION_BUDGET + " + part " + partLength);
             long server = serverBudget.used();
-            assertTrue(server < CONNECTION_BUDGET + partLength,
+            assertTrue(server < CONNECTION_BUDGET + slack,
                     () -> server + " bytes held server-wide, budget " + CONNECTION_BUDGET + " + part " + partLength);
         }
 
