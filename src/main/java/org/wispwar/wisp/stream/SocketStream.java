@@ -54,8 +54,11 @@ public abstract class SocketStream<R> {
     private final ByteBudget budget;
     private final InboundQueue inbound;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Guarded by lock. */
-    private boolean closed;
+    /**
+     * Written under lock; volatile so that {@link #isClosed}, asked before every frame {@code -down} sends, takes no
+     * lock of its own.
+     */
+    private volatile boolean closed;
     /** Guarded by lock. The socket connected and is counted in the metrics. */
     private boolean connected;
     /** Guarded by lock. Set by {@link #finish}: the reason the stream closes with once the queue is written. */
@@ -259,12 +262,7 @@ public abstract class SocketStream<R> {
     }
 
     public final boolean isClosed() {
-        lock.lock();
-        try {
-            return closed;
-        } finally {
-            lock.unlock();
-        }
+        return closed;
     }
 
     protected final boolean isFinishing() {
