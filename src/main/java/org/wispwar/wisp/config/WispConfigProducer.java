@@ -30,7 +30,8 @@ public class WispConfigProducer {
         try {
             if (config == null) {
                 config = parse(context);
-                LOG.log(System.Logger.Level.INFO, "Wisp server at {0}/ ready: {1}", context.getContextPath(), config);
+                LOG.log(System.Logger.Level.INFO, "Wisp server {0} at {1}/ ready: {2}", ServerVersion.get(),
+                        context.getContextPath(), config);
             }
             return config;
         } finally {

@@ -2,12 +2,13 @@ package org.wispwar.wisp.endpoint;
 
 import java.util.Locale;
 import java.util.Map;
+import org.wispwar.wisp.config.ServerVersion;
 import org.wispwar.wisp.metrics.WispMetrics;
 
 /**
  * The statistics as one JSON object, with the MBean's attribute names in lower camel case, so the endpoint and JMX show
  * the same numbers under the same names:
- * <pre>{"sessions":1,"streams":2,"threads":4,"sockets":2,"streamsOpened":9,
+ * <pre>{"version":"0.1.0","sessions":1,"streams":2,"threads":4,"sockets":2,"streamsOpened":9,
  *  "streamsByType":{"tcp":1,"udp":1,"wsproxy":0,"other":0},"streamsOpenedByType":{...},
  *  "bytesFromClients":123,"bytesToClients":456,"udpDatagramsDropped":0,
  *  "closesByReason":{"VOLUNTARY":5,"SERVER_STREAM_BLOCKED_ADDRESS":2},"limitsTripped":{"wisp.maxStreamsPerConnection":1},
@@ -21,6 +22,7 @@ final class StatsJson {
 
     static String render(WispMetrics m, MemoryStats memory) {
         StringBuilder json = new StringBuilder(512).append('{');
+        string(string(json, "version").append(':'), ServerVersion.get()).append(',');
         field(json, "sessions", m.sessions());
         field(json, "streams", m.streams());
         field(json, "threads", m.threads());

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.wispwar.wisp.config.ServerVersion;
 import org.wispwar.wisp.metrics.WispMetrics;
 
 /** The MXBean over {@link WispMetrics}. Thread-safe (reads atomics). */
@@ -14,6 +15,11 @@ public final class WispStats implements WispStatsMBean {
     WispStats(WispMetrics metrics, Supplier<MemoryStats> memory) {
         this.metrics = metrics;
         this.memory = memory;
+    }
+
+    @Override
+    public String getVersion() {
+        return ServerVersion.get();
     }
 
     @Override

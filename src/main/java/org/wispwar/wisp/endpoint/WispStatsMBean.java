@@ -8,6 +8,9 @@ import java.util.Map;
  * endpoint shows the same numbers under the same names.
  */
 public interface WispStatsMBean {
+    /** The WAR's version (its MANIFEST's Implementation-Version). */
+    String getVersion();
+
     long getSessions();
 
     long getStreams();

@@ -1,6 +1,7 @@
 package org.wispwar.wisp.endpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.wispwar.wisp.config.WispConfig;
 import org.wispwar.wisp.limits.ByteBudget;
 import org.wispwar.wisp.metrics.WispMetrics;
+import org.wispwar.wisp.config.ServerVersion;
 import org.wispwar.wisp.stream.BufferPool;
 
 /** The statistics' JSON shape, its string escaping, the MBean's type names, and the bearer-token check. */
@@ -17,7 +19,8 @@ class StatsTest {
 
     @Test
     void freshMetricsRenderEveryFieldInTheMBeansOrderAndNames() {
-        assertEquals("{\"sessions\":0,\"streams\":0,\"threads\":0,\"sockets\":0,\"streamsOpened\":0,"
+        assertNotEquals("unknown", ServerVersion.get(), "Maven filters the version in");
+        assertEquals("{\"version\":\"" + ServerVersion.get() + "\",\"sessions\":0,\"streams\":0,\"threads\":0,\"sockets\":0,\"streamsOpened\":0,"
                 + "\"streamsByType\":{\"tcp\":0,\"udp\":0,\"wsproxy\":0,\"other\":0},"
                 + "\"streamsOpenedByType\":{\"tcp\":0,\"udp\":0,\"wsproxy\":0,\"other\":0},"
                 + "\"bytesFromClients\":0,\"bytesToClients\":0,\"udpDatagramsDropped\":0,"
@@ -76,13 +79,18 @@ class StatsTest {
 
     @Test
     void onlyTheExactBearerTokenIsAccepted() {
-        assertTrue(StatsServlet.tokenMatches("Bearer s3cret", "s3cret"));
-        assertTrue(StatsServlet.tokenMatches("bearer  s3cret ", "s3cret"), "scheme case and blanks do not matter");
-        assertFalse(StatsServlet.tokenMatches("Bearer s3cre", "s3cret"));
-        assertFalse(StatsServlet.tokenMatches("Bearer s3cretx", "s3cret"));
-        assertFalse(StatsServlet.tokenMatches("Basic czNjcmV0", "s3cret"), "another scheme");
-        assertFalse(StatsServlet.tokenMatches("s3cret", "s3cret"), "no scheme");
-        assertFalse(StatsServlet.tokenMatches(null, "s3cret"), "no header");
-        assertFalse(StatsServlet.tokenMatches("Bearer ", "s3cret"), "empty token");
+        assertTrue(StatsAccess.tokenMatches("Bearer s3cret", "s3cret"));
+        assertTrue(StatsAccess.tokenMatches("bearer  s3cret ", "s3cret"), "scheme case and blanks do not matter");
+        assertFalse(StatsAccess.tokenMatches("Bearer s3cre", "s3cret"));
+        assertFalse(StatsAccess.tokenMatches("Bearer s3cretx", "s3cret"));
+        assertFalse(StatsAccess.tokenMatches("Basic czNjcmV0", "s3cret"), "Basic without a colon");
+        assertTrue(StatsAccess.tokenMatches("Basic b3BzOnMzY3JldA==", "s3cret"), "Basic ops:s3cret: the password");
+        assertTrue(StatsAccess.tokenMatches("Basic OnMzY3JldA==", "s3cret"), "Basic with an empty user name");
+        assertFalse(StatsAccess.tokenMatches("Basic b3BzOnMzY3Jl", "s3cret"), "Basic ops:s3cre");
+        assertFalse(StatsAccess.tokenMatches("Basic !!!", "s3cret"), "not Base64");
+        assertFalse(StatsAccess.tokenMatches("Digest s3cret", "s3cret"), "another scheme");
+        assertFalse(StatsAccess.tokenMatches("s3cret", "s3cret"), "no scheme");
+        assertFalse(StatsAccess.tokenMatches(null, "s3cret"), "no header");
+        assertFalse(StatsAccess.tokenMatches("Bearer ", "s3cret"), "empty token");
     }
 }
