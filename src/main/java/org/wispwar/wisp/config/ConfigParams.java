@@ -70,7 +70,10 @@ public final class ConfigParams {
         };
     }
 
-    /** A whole number with an optional unit: ms (the default), s, m or h. */
+    /**
+     * A whole number with a unit: ms, s, m or h. A bare number is refused (it once meant milliseconds, so
+     * {@code wisp.connectTimeout=30} was 30 ms), except {@code 0}, which means zero in any unit.
+     */
     public Duration duration(String name, Duration fallback) {
         String v = get(name);
         if (v == null) {
@@ -82,6 +85,10 @@ public final class ConfigParams {
                     name + " must be a duration such as 500ms, 10s, 2m or 1h, was \"" + v + "\"");
         }
         long n = Long.parseLong(m.group(1));
+        if (m.group(2) == null && n != 0) {
+            throw new IllegalArgumentException(name + " needs a unit: write " + n + "ms, " + n + "s, " + n + "m or "
+                    + n + "h, was \"" + v + "\"");
+        }
         String unit = m.group(2) == null ? "ms" : m.group(2);
         return switch (unit) {
             case "ms" -> Duration.ofMillis(n);

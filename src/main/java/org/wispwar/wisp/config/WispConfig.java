@@ -3,7 +3,9 @@ package org.wispwar.wisp.config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -222,15 +224,14 @@ public record WispConfig(
      * @throws IllegalArgumentException naming the offending param, e.g. {@code "wisp.bufferSize must be 1..65535, was 0"}
      */
     public static WispConfig from(Map<String, String> params) {
-        Set<String> unknown = new TreeSet<>();
-        for (String name : params.keySet()) {
-            if (name.startsWith("wisp.") && !ALL_NAMES.contains(name)) {
-                unknown.add(name);
+        List<String> unknown = new ArrayList<>();
+        for (String name : new TreeSet<>(params.keySet())) {
+            if (!ALL_NAMES.contains(name) && ParamNames.looksLikeOurs(name, ALL_NAMES)) {
+                unknown.add(ParamNames.describeUnknown(name, ALL_NAMES));
             }
         }
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("unknown context param " + String.join(", ", unknown)
-                    + " (known: " + String.join(", ", new TreeSet<>(ALL_NAMES)) + ")");
+            throw new IllegalArgumentException("unknown context param " + String.join(", ", unknown));
         }
         ConfigParams p = new ConfigParams(params);
         return new WispConfig(

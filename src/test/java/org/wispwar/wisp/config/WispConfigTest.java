@@ -77,11 +77,11 @@ class WispConfigTest {
             "10s,     10000",
             "2m,      120000",
             "1h,      3600000",
-            "250,     250",          // no unit: milliseconds
             "10 s,    10000",
-            "0,       0",
+            "0,       0",            // zero needs no unit
+            "0s,      0",
     })
-    void durationsTakeAUnitOrDefaultToMilliseconds(String value, long millis) {
+    void durationsTakeAUnit(String value, long millis) {
         assertEquals(Duration.ofMillis(millis), WispConfig.from(Map.of("wisp.idleTimeout", value)).idleTimeout());
     }
 
@@ -105,7 +105,7 @@ class WispConfigTest {
     @Test
     void boundaryValuesAreAccepted() {
         WispConfig low = WispConfig.from(Map.of("wisp.bufferSize", "1", "wisp.maxMessageSize", "1024",
-                "wisp.readBufferSize", "512", "wisp.maxStreamsPerConnection", "1", "wisp.connectTimeout", "1"));
+                "wisp.readBufferSize", "512", "wisp.maxStreamsPerConnection", "1", "wisp.connectTimeout", "1ms"));
         assertEquals(1, low.bufferSize());
         assertEquals(1024, low.maxMessageSize());
         assertEquals(1, low.maxStreamsPerConnection());
@@ -144,6 +144,10 @@ class WispConfigTest {
                 bad("wisp.connectTimeout", "10d",
                         "wisp.connectTimeout must be a duration such as 500ms, 10s, 2m or 1h, was \"10d\""),
                 bad("wisp.connectTimeout", "0", "wisp.connectTimeout must be a positive duration, was 0ms"),
+                bad("wisp.connectTimeout", "30", "wisp.connectTimeout needs a unit: write 30ms, 30s, 30m or 30h,"
+                        + " was \"30\""),
+                bad("wisp.pingInterval", "250", "wisp.pingInterval needs a unit: write 250ms, 250s, 250m or 250h,"
+                        + " was \"250\""),
                 bad("wisp.sendTimeout", "0s", "wisp.sendTimeout must be a positive duration, was 0ms"),
                 bad("wisp.sendTimeout", "-5s",
                         "wisp.sendTimeout must be a duration such as 500ms, 10s, 2m or 1h, was \"-5s\""),
@@ -165,11 +169,28 @@ class WispConfigTest {
         assertEquals(message, e.getMessage());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "wisp.bufferSzie        | wisp.bufferSize",          // two letters swapped
+            "wisp.buffersize        | wisp.bufferSize",          // case
+            "Wisp.BufferSize        | wisp.bufferSize",
+            "wisp.conectTimeout     | wisp.connectTimeout",      // a letter missing
+            "wsip.bufferSize        | wisp.bufferSize",          // the prefix misspelt
+            "wisp.stats.enable      | wisp.stats.enabled",
+            "wisp.maxConnectionPerIp| wisp.maxConnectionsPerIp",
+    })
+    void misspeltParamFailsWithASuggestion(String name, String meant) {
+        var e = assertThrows(IllegalArgumentException.class, () -> WispConfig.from(Map.of(name, "64")));
+        assertEquals("unknown context param " + name + " (did you mean " + meant + "?)", e.getMessage());
+    }
+
     @Test
-    void unknownWispParamIsATypo() {
+    void unknownParamFarFromEveryNameListsTheKnownOnes() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> WispConfig.from(Map.of("wisp.bufferSzie", "64")));
-        assertTrue(e.getMessage().startsWith("unknown context param wisp.bufferSzie"), e.getMessage());
+                () -> WispConfig.from(Map.of("wisp.frobnicate", "1", "wisp.bufferSzie", "64")));
+        assertTrue(e.getMessage().startsWith("unknown context param wisp.bufferSzie (did you mean wisp.bufferSize?),"
+                + " wisp.frobnicate (known: wisp."), e.getMessage());
+        assertTrue(e.getMessage().contains("wisp.tcpNoDelay"), e.getMessage());
     }
 
     @Test

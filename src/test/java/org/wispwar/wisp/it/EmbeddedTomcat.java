@@ -27,8 +27,8 @@ import org.apache.tomcat.util.scan.StandardJarScanner;
 
 /**
  * Embedded Tomcat (11, or 10.1 in the tomcat10-it execution) on 127.0.0.1, port 0, serving the exploded WAR at one or
- * more context paths. Each context gets its params as {@code <Parameter name=".." value=".." override="false"/>} would
- * give them in {@code conf/Catalina/localhost/wisp.xml}: values that win over the WAR's web.xml.
+ * more context paths. Each context gets its params as a plain {@code <Parameter name=".." value=".."/>} would give them
+ * in {@code conf/Catalina/localhost/wisp.xml} (the WAR's web.xml sets none, so nothing shadows them).
  *
  * <p>As in java-stack.md §8: no default web.xml (it would want Jasper), so each context gets Tomcat's MIME mappings and
  * a DefaultServlet at {@code /} by hand; without a servlet mapping a URL, Tomcat never runs WsFilter for it and a
@@ -116,7 +116,7 @@ public final class EmbeddedTomcat implements WarContainer {
             ApplicationParameter param = new ApplicationParameter();
             param.setName(p.getKey());
             param.setValue(p.getValue());
-            param.setOverride(false);   // as <Parameter override="false">: this value wins over web.xml's
+            // a plain <Parameter> (override="true", Tomcat's default): it works because the WAR's web.xml sets none
             ctx.addApplicationParameter(param);
         }
         Tomcat.addDefaultMimeTypeMappings(ctx);

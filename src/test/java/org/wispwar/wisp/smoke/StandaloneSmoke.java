@@ -45,7 +45,7 @@ import org.wispwar.wisp.testing.RawWebSocket;
  * {@code ee11-cdi} module. For each container it
  * <ol>
  *   <li>configures the WAR the container's way, without touching it: Tomcat {@code conf/Catalina/localhost/wisp.xml}
- *       with {@code <Parameter override="false">}, Jetty a context XML with an override descriptor; the stats token
+ *       with plain {@code <Parameter>}s, Jetty a context XML with an override descriptor; the stats token
  *       comes from an environment variable ({@code env:WISP_STATS_TOKEN});</li>
  *   <li>starts the container on 127.0.0.1 with this JVM's JDK (the build's 21+ toolchain), waits for {@code /wisp/};</li>
  *   <li>drives one Wisp round trip and one wsproxy round trip against an echo server in this JVM, checks
@@ -95,6 +95,7 @@ public final class StandaloneSmoke {
             long start = System.nanoTime();
             switch (kind) {
                 case "tomcat" -> smoke.tomcat(home, load);
+                case "tomcat-redeploy" -> smoke.tomcatRedeploy(home);
                 case "jetty" -> smoke.jetty(home, false, false, load);
                 case "jetty-cdi" -> smoke.jetty(home, true, false, load);
                 case "jetty-run" -> smoke.jetty(home, false, true, load);
@@ -110,12 +111,33 @@ public final class StandaloneSmoke {
 
     private void tomcat(Path home, Load load) throws Exception {
         Path base = fresh("tomcat-" + home.getFileName());
+        int port = tomcatBase(home, base);
+        Files.copy(war, base.resolve("webapps/wisp.war"));
+        Files.writeString(base.resolve("conf/Catalina/localhost/wisp.xml"), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!-- Context params for /wisp, set the Tomcat way: plain <Parameter>s (the WAR's web.xml sets none) -->
+                <Context>
+                  <Parameter name="wisp.allowPrivateAddresses" value="true"/>
+                  <Parameter name="wisp.stats.enabled" value="true"/>
+                  <Parameter name="wisp.stats.token" value="env:WISP_STATS_TOKEN"/>
+                %s</Context>
+                """.formatted(load.destinationTimeout.isEmpty() ? "" : "  <Parameter name=\"wisp.destinationTimeout\" value=\""
+                        + load.destinationTimeout + "\"/>\n"));
+        ProcessBuilder pb = catalinaRun(home, base);
+        if (load.heap != null) {
+            pb.environment().put("CATALINA_OPTS", load.heap);
+        }
+        // SIGTERM: Tomcat stops its webapps before its connector
+        run(pb, base, port, true, load, server -> server.destroy());
+    }
+
+    /** A CATALINA_BASE on a free loopback port, with Tomcat's own ROOT webapp; returns the port. */
+    private static int tomcatBase(Path home, Path base) throws IOException {
         Trees.copy(home.resolve("conf"), base.resolve("conf"));
         for (String dir : List.of("logs", "temp", "work", "webapps")) {
             Files.createDirectories(base.resolve(dir));
         }
         Trees.copy(home.resolve("webapps/ROOT"), base.resolve("webapps/ROOT"));   // the webapp already there
-        Files.copy(war, base.resolve("webapps/wisp.war"));
         int port = freePort();
         Path serverXml = base.resolve("conf/server.xml");
         String xml = Files.readString(serverXml);
@@ -125,30 +147,144 @@ public final class StandaloneSmoke {
                 "conf/server.xml of " + home + " has the expected shutdown port and connector");
         Files.writeString(serverXml, patched);
         Files.createDirectories(base.resolve("conf/Catalina/localhost"));
-        Files.writeString(base.resolve("conf/Catalina/localhost/wisp.xml"), """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <!-- Context params for /wisp, set the Tomcat way: override="false" lets them win over the WAR's web.xml -->
-                <Context>
-                  <Parameter name="wisp.allowPrivateAddresses" value="true" override="false"/>
-                  <Parameter name="wisp.stats.enabled" value="true" override="false"/>
-                  <Parameter name="wisp.stats.token" value="env:WISP_STATS_TOKEN" override="false"/>
-                %s</Context>
-                """.formatted(load.destinationTimeout.isEmpty() ? "" : "  <Parameter name=\"wisp.destinationTimeout\" value=\""
-                        + load.destinationTimeout + "\" override=\"false\"/>\n"));
         for (Path script : List.of(home.resolve("bin/catalina.sh"), home.resolve("bin/setclasspath.sh"))) {
             script.toFile().setExecutable(true);   // the zip from Maven Central keeps no file modes
         }
+        return port;
+    }
+
+    private static ProcessBuilder catalinaRun(Path home, Path base) {
         ProcessBuilder pb = new ProcessBuilder("sh", home.resolve("bin/catalina.sh").toString(), "run")
                 .directory(base.toFile());
         pb.environment().putAll(Map.of("CATALINA_HOME", home.toString(), "CATALINA_BASE", base.toString(),
                 "JAVA_HOME", javaHome(), "WISP_STATS_TOKEN", TOKEN));
         pb.environment().remove("JAVA_OPTS");
         pb.environment().remove("CATALINA_OPTS");
-        if (load.heap != null) {
-            pb.environment().put("CATALINA_OPTS", load.heap);
+        return pb;
+    }
+
+    /**
+     * README's Tomcat layout that survives redeploys: the WAR outside {@code appBase} ({@code wars/wisp.war}) and the
+     * descriptor {@code conf/Catalina/localhost/wisp.xml} pointing at it with {@code docBase}, its params plain
+     * {@code <Parameter>}s. Replacing the WAR reloads it with the same params; deleting it undeploys it, and the
+     * descriptor stays, so the next copy of the WAR runs with them again (once the descriptor is touched). Then the layout the README warns against: the
+     * WAR in {@code webapps/} beside a descriptor, where deleting the WAR makes Tomcat delete the descriptor too.
+     * Tomcat's auto-deployer looks every 10 s, so each step waits up to {@link #REDEPLOY_WAIT}.
+     */
+    private void tomcatRedeploy(Path home) throws Exception {
+        Path base = fresh("tomcat-redeploy-" + home.getFileName());
+        int port = tomcatBase(home, base);
+        Path wars = Files.createDirectories(base.resolve("wars"));
+        Path external = wars.resolve("wisp.war");
+        Files.copy(war, external);
+        Path descriptor = base.resolve("conf/Catalina/localhost/wisp.xml");
+        String context = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <Context docBase="%s">
+                  <Parameter name="wisp.stats.enabled" value="true"/>
+                  <Parameter name="wisp.stats.token" value="env:WISP_STATS_TOKEN"/>
+                  <Parameter name="wisp.bufferSize" value="64"/>
+                </Context>
+                """.formatted(external.toAbsolutePath());
+        Files.writeString(descriptor, context);
+        Path log = base.resolve("console.log");
+        Process server = catalinaRun(home, base).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        URI page = URI.create("http://127.0.0.1:" + port + "/wisp/");
+        URI stats = URI.create(page + "stats");
+        try {
+            awaitPage(server, page, log);
+            checkParamsApplied(port, stats, "first deploy");
+
+            Path next = wars.resolve("wisp.war.next");   // a new build of the WAR, moved into place as a deploy tool would
+            Files.copy(war, next);
+            Files.setLastModifiedTime(next, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()
+                    + 2000));
+            Files.move(next, external, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            awaitLog(log, "Reloading Context with name [/wisp] is completed", 1);
+            check(Files.readString(descriptor).equals(context), "the descriptor is untouched by the redeploy");
+            checkParamsApplied(port, stats, "after replacing the WAR");
+
+            Files.delete(external);   // undeploy the Tomcat way
+            awaitLog(log, "Undeploying context [/wisp]", 1);
+            awaitStatus(stats, 404, "after deleting the WAR");
+            check(Files.readString(descriptor).equals(context), "the descriptor survives the WAR's deletion");
+            Files.copy(war, external);
+            // Tomcat does not look for a deleted docBase coming back: touching the descriptor deploys it again
+            Files.setLastModifiedTime(descriptor, java.nio.file.attribute.FileTime.fromMillis(
+                    System.currentTimeMillis() + 2000));
+            checkParamsApplied(port, stats, "after copying the WAR back and touching the descriptor");
+
+            // The layout the README warns against: the WAR in appBase, its params in a descriptor without docBase.
+            Files.delete(external);
+            awaitLog(log, "Undeploying context [/wisp]", 2);
+            Files.writeString(descriptor, """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <Context>
+                      <Parameter name="wisp.stats.enabled" value="true"/>
+                    </Context>
+                    """);
+            Files.copy(war, base.resolve("webapps/wisp.war"));
+            awaitStatus(stats, 200, "with the WAR in webapps/ (no token in this descriptor)");
+            Files.delete(base.resolve("webapps/wisp.war"));
+            awaitStatus(stats, 404, "after deleting the WAR in webapps/");
+            long gone = System.nanoTime() + REDEPLOY_WAIT.toNanos();
+            while (Files.exists(descriptor) && System.nanoTime() < gone) {
+                Thread.sleep(250);   // polling Tomcat's auto-deployer with a deadline
+            }
+            check(!Files.exists(descriptor), "with the WAR in webapps/, deleting it deletes the descriptor too (which"
+                    + " is why the README keeps the WAR outside appBase)");
+            server.destroy();
+            check(server.waitFor(60, TimeUnit.SECONDS), "Tomcat exits within 60 s of SIGTERM");
+        } finally {
+            if (server.isAlive()) {
+                server.destroyForcibly();
+                server.waitFor(10, TimeUnit.SECONDS);
+            }
         }
-        // SIGTERM: Tomcat stops its webapps before its connector
-        run(pb, base, port, true, load, server -> server.destroy());
+    }
+
+    /** How long Tomcat's auto-deployer (a look every 10 s) may take to act on a change. */
+    static final Duration REDEPLOY_WAIT = Duration.ofSeconds(60);
+
+    /** The descriptor's params hold: stats on behind the token, and wisp.bufferSize 64 as the first CONTINUE. */
+    private void checkParamsApplied(int port, URI stats, String when) throws Exception {
+        awaitStatus(stats, 401, when);
+        check(get(stats, TOKEN).statusCode() == 200, "/wisp/stats with the token " + when);
+        try (Client c = Client.connect(URI.create("ws://127.0.0.1:" + port + "/wisp/"))) {
+            WispPacket first = c.next();
+            check(first.equals(new Continue(0, 64)), "wisp.bufferSize=64 from the descriptor " + when + ": " + first);
+        }
+    }
+
+    private void awaitStatus(URI uri, int status, String when) throws Exception {
+        long deadline = System.nanoTime() + REDEPLOY_WAIT.toNanos();
+        int last = -1;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = get(uri, null).statusCode();
+            } catch (IOException e) {
+                last = -1;   // between undeploy and deploy
+            }
+            if (last == status) {
+                return;
+            }
+            Thread.sleep(250);   // polling Tomcat's auto-deployer with a deadline
+        }
+        check(false, uri + " answers " + status + " " + when + " within " + REDEPLOY_WAIT + ", last " + last);
+    }
+
+    /** Waits until the log holds {@code line} at least {@code times} times. */
+    private static void awaitLog(Path log, String line, int times) throws Exception {
+        long deadline = System.nanoTime() + REDEPLOY_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            long n = Files.readAllLines(log, StandardCharsets.ISO_8859_1).stream().filter(l -> l.contains(line)).count();
+            if (n >= times) {
+                return;
+            }
+            Thread.sleep(250);   // polling Tomcat's auto-deployer with a deadline
+        }
+        check(false, "\"" + line + "\" " + times + " time(s) in the log within " + REDEPLOY_WAIT + ": " + tail(log));
     }
 
     /**
@@ -226,7 +362,7 @@ public final class StandaloneSmoke {
             awaitPage(server, page, log);
             check(get(URI.create(page + "stats"), null).statusCode() == 401, "/wisp/stats without the token: 401");
             HttpResponse<String> stats = get(URI.create(page + "stats"), TOKEN);
-            check(stats.statusCode() == 200 && stats.body().startsWith("{\"sessions\":"), "/wisp/stats: " + stats.body());
+            check(stats.statusCode() == 200 && stats.body().startsWith("{\"version\":\"") && stats.body().contains(",\"sessions\":"), "/wisp/stats: " + stats.body());
             if (tomcat) {
                 check(get(URI.create("http://127.0.0.1:" + port + "/"), null).statusCode() == 200,
                         "Tomcat's own ROOT webapp still answers beside /wisp");
