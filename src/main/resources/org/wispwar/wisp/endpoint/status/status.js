@@ -87,13 +87,25 @@
     return el;
   }
 
-  /** A round upper bound for the y axis: 1, 2 or 5 times a power of ten, at least the largest value. */
-  function niceMax(v) {
-    if (v <= 1) return 1;
-    const p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
-    return 10 * p;
+  /**
+   * The y axis for rates up to {@code v} bytes/s: a binary unit (at least KiB/s) and a round top (1, 2, 4, 5 or 8
+   * times a power of ten of that unit) at least {@code v}.
+   */
+  function rateScale(v) {
+    const units = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"];
+    let u = 1;
+    let div = 1024;
+    while (v / div >= 1000 && u < units.length - 1) {
+      div *= 1024;
+      u++;
+    }
+    const x = Math.max(v / div, 1);
+    const p = Math.pow(10, Math.floor(Math.log10(x)));
+    const top = [1, 2, 4, 5, 8, 10].map((k) => k * p).find((c) => c >= x);
+    return { max: top * div, div, unit: units[u] };
   }
+
+  const axisLabel = (v, scale) => String(Number((v / scale.div).toFixed(2))) + " " + scale.unit;
 
   function drawHistory(h) {
     const chart = document.getElementById("chart");
@@ -119,12 +131,13 @@
     const rates = (a) => a.map((b) => b / seconds);
     const from = rates(h.bytesFromClients);
     const to = rates(h.bytesToClients);
-    const max = niceMax(Math.max(0, ...from, ...to));
+    const scale = rateScale(Math.max(0, ...from, ...to));
+    const max = scale.max;
     for (let i = 0; i <= 4; i++) {
       const y = top + plotH - (plotH * i) / 4;
       parts.push(svg("line", { class: "grid", x1: left, x2: width - right, y1: y, y2: y }));
       parts.push(svg("text", { class: "axis", x: left - 6, y: y + 4, "text-anchor": "end" },
-        human(Math.round((max * i) / 4)) + "/s"));
+        axisLabel((max * i) / 4, scale)));
     }
     const minutes = Math.round(windowMs / 60000);
     parts.push(svg("text", { class: "axis", x: left, y: height - 6 }, "−" + minutes + " min"));
