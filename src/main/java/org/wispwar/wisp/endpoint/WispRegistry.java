@@ -141,7 +141,9 @@ public class WispRegistry {
             }, every, every, TimeUnit.MILLISECONDS);
         }
         long sample = history.interval().toMillis();
-        housekeeping.scheduleAtFixedRate(() -> history.sample(System.currentTimeMillis(), metrics), sample, sample,
+        // with a fixed delay, a late round (the thread shares its timer with pings) never comes as a burst of
+        // samples; each sample carries its own time, so the page divides by the real interval
+        housekeeping.scheduleWithFixedDelay(() -> history.sample(System.currentTimeMillis(), metrics), sample, sample,
                 TimeUnit.MILLISECONDS);
         long sweep = CLIENT_SWEEP.toMillis();
         housekeeping.scheduleWithFixedDelay(clientLimits::sweep, sweep, sweep, TimeUnit.MILLISECONDS);

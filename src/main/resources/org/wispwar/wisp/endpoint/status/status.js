@@ -117,8 +117,14 @@
     const sum = (a) => a.reduce((x, y) => x + y, 0);
     setStat("history.bytesFromClients", exact(sum(h.bytesFromClients)));
     setStat("history.bytesToClients", exact(sum(h.bytesToClients)));
-    const rateFrom = n ? h.bytesFromClients[n - 1] / seconds : 0;
-    const rateTo = n ? h.bytesToClients[n - 1] / seconds : 0;
+    // bytes per second over each sample's real interval (a late sample covers more than intervalMillis)
+    const spans = h.time.map((t, i) => (i > 0 ? Math.max(t - h.time[i - 1], h.intervalMillis / 2) : h.intervalMillis)
+      / 1000);
+    const rates = (a) => a.map((b, i) => b / spans[i]);
+    const from = rates(h.bytesFromClients);
+    const to = rates(h.bytesToClients);
+    const rateFrom = n ? from[n - 1] : 0;
+    const rateTo = n ? to[n - 1] : 0;
     document.getElementById("rate-from").textContent = human(Math.round(rateFrom)) + "/s";
     document.getElementById("rate-to").textContent = human(Math.round(rateTo)) + "/s";
     chart.dataset.samples = String(n);
@@ -128,9 +134,6 @@
     const { width, height, left, right, top, bottom } = CHART;
     const plotW = width - left - right;
     const plotH = height - top - bottom;
-    const rates = (a) => a.map((b) => b / seconds);
-    const from = rates(h.bytesFromClients);
-    const to = rates(h.bytesToClients);
     const scale = rateScale(Math.max(0, ...from, ...to));
     const max = scale.max;
     for (let i = 0; i <= 4; i++) {
