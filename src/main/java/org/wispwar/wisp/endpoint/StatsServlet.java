@@ -24,6 +24,6 @@ public final class StatsServlet extends HttpServlet {
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.setHeader("Cache-Control", "no-store");
-        response.getWriter().write(StatsJson.render(r.metrics(), r.memory()));
+        response.getWriter().write(StatsJson.render(r.metrics(), r.memory(), r.history().snapshot()));
     }
 }

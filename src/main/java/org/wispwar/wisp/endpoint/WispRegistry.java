@@ -31,6 +31,7 @@ import org.wispwar.wisp.auth.PasswordStore;
 import org.wispwar.wisp.limits.ByteBudget;
 import org.wispwar.wisp.limits.ClientLimits;
 import org.wispwar.wisp.limits.ConnectionLimits;
+import org.wispwar.wisp.metrics.ThroughputHistory;
 import org.wispwar.wisp.metrics.WispMetrics;
 import org.wispwar.wisp.limits.ClientIp;
 import org.wispwar.wisp.session.V2Settings;
@@ -61,6 +62,8 @@ public class WispRegistry {
     private final Map<WsproxyBridge, PacketSender> wsproxies = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final WispMetrics metrics = new WispMetrics();
+    /** The last minutes of traffic for the status page, sampled by the housekeeping thread. */
+    private volatile ThroughputHistory history;
     private volatile WispConfig config;
     /** Bytes every connection holds for destinations, against wisp.serverByteBudget. */
     private volatile ByteBudget serverBudget;
@@ -92,6 +95,7 @@ public class WispRegistry {
         serverBudget = new ByteBudget(WispConfig.SERVER_BYTE_BUDGET, c.serverByteBudget(), null);
         buffers = new BufferPool(Math.min(MAX_POOLED_BYTES, c.serverByteBudget() / 8));
         config = c;
+        history = ThroughputHistory.of(metrics);
         registerMBean(context.getContextPath());
         startHousekeeping(c.limits());
         context.setAttribute(JettyServerStop.ON_SERVER_STOP, (Runnable) this::serverStopping);
@@ -120,7 +124,7 @@ public class WispRegistry {
 
     /**
      * One virtual thread for the deployment's timers: WebSocket pings (and closing connections whose previous ping got
-     * no pong), TCP idle timeouts, and forgetting idle client IPs.
+     * no pong), TCP idle timeouts, forgetting idle client IPs, and the throughput history's samples.
      */
     private void startHousekeeping(LimitsConfig limits) {
         housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("wisp-housekeeping").factory());
@@ -136,6 +140,11 @@ public class WispRegistry {
                 sessions.keySet().forEach(s -> s.closeIdleStreams(now, idle));
             }, every, every, TimeUnit.MILLISECONDS);
         }
+        long sample = history.interval().toMillis();
+        // with a fixed delay, a late round (the thread shares its timer with pings) never comes as a burst of
+        // samples; each sample carries its own time, so the page divides by the real interval
+        housekeeping.scheduleWithFixedDelay(() -> history.sample(System.currentTimeMillis(), metrics), sample, sample,
+                TimeUnit.MILLISECONDS);
         long sweep = CLIENT_SWEEP.toMillis();
         housekeeping.scheduleWithFixedDelay(clientLimits::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
         long stall = config.destinationTimeout().toNanos();
@@ -184,6 +193,11 @@ public class WispRegistry {
     /** The deployment's counters, for the statistics endpoint (the MBean holds the same object). */
     WispMetrics metrics() {
         return metrics;
+    }
+
+    /** The throughput of the last minutes, for the statistics endpoint (the status page's chart). */
+    ThroughputHistory history() {
+        return history;
     }
 
     /** What connections hold for destinations now, against the budgets, for the statistics endpoint and the MBean. */
