@@ -184,6 +184,19 @@ public final class EmbeddedTomcat implements WarContainer {
         add(path, dir, Map.of());
     }
 
+    /**
+     * Deploys an exploded webapp with the context set up by {@code customize} before it starts (a realm, say), as a
+     * context XML would set it up.
+     */
+    public void deployWebapp(String path, Path dir, java.util.function.Consumer<StandardContext> customize) {
+        add(path, dir, Map.of(), customize);
+    }
+
+    /** The Tomcat context at {@code path}, for what only Tomcat's API shows (its filter maps). */
+    public StandardContext context(String path) {
+        return contexts.get(path);
+    }
+
     /** Tomcat's own switch for skipping container initializers: here WsSci, which sets up Jakarta WebSocket. */
     @Override
     public void deployWithoutWebSocket(String path) {
