@@ -78,20 +78,46 @@ public final class RawWebSocket implements AutoCloseable {
      * that a client that streams a large frame blocks after little more than that.
      */
     public static Upgrade upgrade(int port, String path, int sendBuffer) throws IOException {
+        return upgrade(null, port, path, sendBuffer);
+    }
+
+    /**
+     * As {@link #upgrade(int, String)}, from the local address {@code local} (another loopback address such as
+     * 127.0.0.2, to be a different client IP), with extra request headers as name, value pairs.
+     */
+    public static Upgrade upgradeFrom(InetAddress local, int port, String path, String... headers)
+            throws IOException {
+        return upgrade(local, port, path, 0, headers);
+    }
+
+    private static Upgrade upgrade(InetAddress local, int port, String path, int sendBuffer, String... headers)
+            throws IOException {
         Socket s = new Socket();
         if (sendBuffer > 0) {
             s.setSendBufferSize(sendBuffer);
         }
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), READ_TIMEOUT_MILLIS);
+        try {
+            if (local != null) {
+                s.bind(new InetSocketAddress(local, 0));
+            }
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), READ_TIMEOUT_MILLIS);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
         s.setSoTimeout(READ_TIMEOUT_MILLIS);
         RawWebSocket ws = new RawWebSocket(s);
         String key = Base64.getEncoder().encodeToString("wsproxy-raw-test".getBytes(StandardCharsets.US_ASCII));
-        ws.out.write(("GET " + path + " HTTP/1.1\r\n"
+        StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\n"
                 + "Host: 127.0.0.1:" + port + "\r\n"
                 + "Upgrade: websocket\r\n"
                 + "Connection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + key + "\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                + "Sec-WebSocket-Version: 13\r\n");
+        for (int i = 0; i < headers.length; i += 2) {
+            request.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+        }
+        ws.out.write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
         ws.out.flush();
         String head = readHead(ws.in);
         if (head.startsWith("HTTP/1.1 101")) {
