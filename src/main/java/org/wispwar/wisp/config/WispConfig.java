@@ -115,7 +115,7 @@ public record WispConfig(
 
     /** Every param this version understands; any other {@code wisp.*} name is a typo and fails the deployment. */
     public static final Set<String> ALL_NAMES = union(NAMES, PolicyConfig.NAMES, LimitsConfig.NAMES, AccessConfig.NAMES,
-            StatsConfig.NAMES, BudgetConfig.NAMES);
+            StatsConfig.NAMES, BudgetConfig.NAMES, HealthConfig.NAMES);
 
     /** The budget params, for the budgets' names in metrics. */
     public static final String STREAM_BYTE_BUDGET = BudgetConfig.STREAM_BYTE_BUDGET;
@@ -234,6 +234,7 @@ public record WispConfig(
             throw new IllegalArgumentException("unknown context param " + String.join(", ", unknown));
         }
         ConfigParams p = new ConfigParams(params);
+        HealthConfig.from(p);   // validated here with the rest; the health endpoints read it themselves
         return new WispConfig(
                 p.integer(BUFFER_SIZE, 128),
                 messageSize(p),

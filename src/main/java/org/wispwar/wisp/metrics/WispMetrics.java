@@ -28,6 +28,8 @@ public final class WispMetrics {
     private final AtomicLong readsPaused = new AtomicLong();
     /** Times reading paused, by the budget that was full (its param name). */
     private final ConcurrentHashMap<String, LongAdder> readPauses = new ConcurrentHashMap<>();
+    /** WebSocket upgrades refused before they reached an endpoint, by the HTTP status they got. */
+    private final ConcurrentHashMap<Integer, LongAdder> upgradesRefused = new ConcurrentHashMap<>();
     /** Streams open now and opened so far, indexed by {@link StreamKind#ordinal()}. */
     private final AtomicLongArray streamsByKind = new AtomicLongArray(StreamKind.values().length);
     private final AtomicLongArray streamsOpenedByKind = new AtomicLongArray(StreamKind.values().length);
@@ -108,6 +110,11 @@ public final class WispMetrics {
     /** A limit refused or throttled something; {@code limit} is its param name, e.g. wisp.packetRateLimit. */
     public void limitTripped(String limit) {
         limitsTripped.computeIfAbsent(limit, k -> new LongAdder()).increment();
+    }
+
+    /** A WebSocket upgrade was refused with this HTTP status before it reached an endpoint (503 while draining). */
+    public void upgradeRefused(int status) {
+        upgradesRefused.computeIfAbsent(status, k -> new LongAdder()).increment();
     }
 
     /** A WebSocket stopped being read because {@code budget} (a param name) was full. */
@@ -216,6 +223,13 @@ public final class WispMetrics {
     public Map<String, Long> limitsTripped() {
         Map<String, Long> out = new TreeMap<>();
         limitsTripped.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    /** Upgrades refused so far, by HTTP status. */
+    public Map<Integer, Long> upgradesRefused() {
+        Map<Integer, Long> out = new TreeMap<>();
+        upgradesRefused.forEach((k, v) -> out.put(k, v.sum()));
         return out;
     }
 }
