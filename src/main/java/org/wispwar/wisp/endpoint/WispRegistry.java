@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import javax.management.StandardMBean;
 import org.wispwar.wisp.config.LimitsConfig;
 import org.wispwar.wisp.config.PolicyConfig;
 import org.wispwar.wisp.config.WispConfig;
@@ -77,6 +76,8 @@ public class WispRegistry {
     /** Null when wisp.version is 1. */
     private volatile V2Settings v2;
     private ObjectName mbeanName;
+    /** Readiness and the drain switch, shared with the drain filter and the health servlet (a context attribute). */
+    private volatile HealthState health = new HealthState("");
 
     /**
      * Runs at deploy (the payload is the ServletContext): reads and validates the config, so a bad param fails the
@@ -96,8 +97,11 @@ public class WispRegistry {
         buffers = new BufferPool(Math.min(MAX_POOLED_BYTES, c.serverByteBudget() / 8));
         config = c;
         history = ThroughputHistory.of(metrics);
+        health = HealthState.of(context);
         registerMBean(context.getContextPath());
         startHousekeeping(c.limits());
+        ScheduledExecutorService timers = housekeeping;
+        health.started(metrics, () -> !timers.isShutdown());
         context.setAttribute(JettyServerStop.ON_SERVER_STOP, (Runnable) this::serverStopping);
     }
 
@@ -106,6 +110,7 @@ public class WispRegistry {
      * undeploy, while they can still reach the clients. The threads and the MBean are left to the undeploy that follows.
      */
     private void serverStopping() {
+        health.undeploying();   // first: readiness DOWN and no new upgrade while the open ones are closed
         LOG.log(System.Logger.Level.INFO, "Wisp: the server is stopping");
         closeWsproxiesGracefully();
         closeSessionsGracefully(System.nanoTime() + UNDEPLOY_GRACE.toNanos());
@@ -259,6 +264,7 @@ public class WispRegistry {
 
     @PreDestroy
     void shutdown() {
+        health.undeploying();   // first: readiness DOWN and no new upgrade while the open ones are closed
         if (housekeeping != null) {
             housekeeping.shutdownNow();
             try {   // its thread must be gone when undeploy returns (leak checks look right after)
@@ -368,8 +374,8 @@ public class WispRegistry {
                 return;
             }
             // an MXBean, so the per-type and per-reason maps are open types any JMX console shows
-            server.registerMBean(new StandardMBean(new WispStats(metrics, this::memory), WispStatsMBean.class, true),
-                    mbeanName);
+            server.registerMBean(new DescribedMBean<>(new WispStats(metrics, this::memory, health),
+                    WispStatsMBean.class, WispStatsDescriptions.BEAN, WispStatsDescriptions.BY_NAME), mbeanName);
         } catch (JMException e) {
             LOG.log(System.Logger.Level.WARNING, "Wisp statistics MBean not registered: " + e);
             mbeanName = null;

@@ -7,14 +7,36 @@ import java.util.function.Supplier;
 import org.wispwar.wisp.config.ServerVersion;
 import org.wispwar.wisp.metrics.WispMetrics;
 
-/** The MXBean over {@link WispMetrics}. Thread-safe (reads atomics). */
+/** The MXBean over {@link WispMetrics}, and the drain switch of {@link HealthState}. Thread-safe (reads atomics). */
 public final class WispStats implements WispStatsMBean {
     private final WispMetrics metrics;
     private final Supplier<MemoryStats> memory;
+    private final HealthState health;
 
+    /** Counters only, with a drain switch of its own (tests). */
     WispStats(WispMetrics metrics, Supplier<MemoryStats> memory) {
+        this(metrics, memory, new HealthState(""));
+    }
+
+    WispStats(WispMetrics metrics, Supplier<MemoryStats> memory, HealthState health) {
         this.metrics = metrics;
         this.memory = memory;
+        this.health = health;
+    }
+
+    @Override
+    public boolean isDraining() {
+        return health.draining();
+    }
+
+    @Override
+    public void drain() {
+        health.drain();
+    }
+
+    @Override
+    public void resume() {
+        health.resume();
     }
 
     @Override

@@ -5,7 +5,8 @@ import java.util.Map;
 /**
  * The JMX view of a deployment's live counters (see {@link org.wispwar.wisp.metrics.WispMetrics}), registered as an
  * MXBean so that the maps are open types (TabularData of key/value rows) any JMX console can show. The JSON statistics
- * endpoint shows the same numbers under the same names.
+ * endpoint shows the same numbers under the same names. Also the drain switch: {@link #drain()} and {@link #resume()}.
+ * Every attribute and operation has a description any JMX console shows ({@link WispStatsDescriptions}).
  */
 public interface WispStatsMBean {
     /** The WAR's version (its MANIFEST's Implementation-Version). */
@@ -62,4 +63,16 @@ public interface WispStatsMBean {
 
     /** Times reading paused so far, by the budget that was full (its param name). */
     Map<String, Long> getReadPauses();
+
+    /** Whether the deployment is draining: readiness DOWN, new WebSocket upgrades refused with 503. */
+    boolean isDraining();
+
+    /**
+     * Stops taking new connections: {@code /health/ready} answers 503 DOWN and new WebSocket upgrades (Wisp and
+     * wsproxy) get 503 with {@code Retry-After}, while open connections go on and may still open streams. Idempotent.
+     */
+    void drain();
+
+    /** Takes new connections again after {@link #drain()}. Idempotent. */
+    void resume();
 }
