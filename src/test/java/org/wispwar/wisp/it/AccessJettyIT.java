@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
  */
 class AccessJettyIT extends AccessChecks {
     static final String JETTY_UPGRADE_FILTER = "org.eclipse.jetty.ee11.websocket.servlet.WebSocketUpgradeFilter";
+    /** Installed on every deployment, after the access filter (listener order), also ahead of Jetty's. */
+    static final String DRAIN_FILTER = "wisp-drain";
 
     EmbeddedJetty jetty;
     Server securedServer;
@@ -61,11 +63,12 @@ class AccessJettyIT extends AccessChecks {
         handler.setFilterMappings(mappings.toArray(FilterMapping[]::new));
     }
 
-    /** Jetty's head of the chain, exactly: Wisp's filter, then Jetty's upgrade filter. */
+    /** Jetty's head of the chain, exactly: Wisp's two filters (access, then drain), then Jetty's upgrade filter. */
     @Test
     void jettysUpgradeFilterComesRightAfterTheAccessFilter() {
         for (String path : List.of(ORIGIN, BASIC, BEARER, HEADER, COOKIE, ANY_OF, ALL_OF)) {
-            assertEquals(List.of(ACCESS_FILTER, JETTY_UPGRADE_FILTER), filterNames(path).subList(0, 2), path);
+            assertEquals(List.of(ACCESS_FILTER, DRAIN_FILTER, JETTY_UPGRADE_FILTER), filterNames(path).subList(0, 3),
+                    path);
         }
     }
 
