@@ -43,8 +43,9 @@ abstract class HealthChecks {
     static final Duration WAIT = Duration.ofSeconds(20);
     /** Drained and resumed by one test. */
     static final String DRAINED = "/drained";
-    /** Only read, never drained. */
+    /** Only read, never drained; its statistics need a token, its health does not. */
     static final String STEADY = "/steady";
+    static final String STATS_TOKEN = "s3cret-stats-token";
     /** wisp.health.enabled=false. */
     static final String NO_HEALTH = "/nohealth";
     /** wisp.health.enabled=yes: must not deploy. */
@@ -61,7 +62,7 @@ abstract class HealthChecks {
     void startServer() throws Exception {
         Map<String, Map<String, String>> contexts = new LinkedHashMap<>();
         contexts.put(DRAINED, Map.of("wisp.allowPrivateAddresses", "true"));
-        contexts.put(STEADY, Map.of());
+        contexts.put(STEADY, Map.of("wisp.stats.enabled", "true", "wisp.stats.token", STATS_TOKEN));
         contexts.put(NO_HEALTH, Map.of("wisp.health.enabled", "false", "wisp.allowPrivateAddresses", "true"));
         contexts.put(BAD, Map.of("wisp.health.enabled", "yes"));
         server = start(contexts);
@@ -101,8 +102,10 @@ abstract class HealthChecks {
 
     @Test
     void healthNeedsNoTokenAndTakesNothingFromWispOrWsproxy() throws Exception {
-        assertEquals(200, get(STEADY + "/health/ready").statusCode(), "no Authorization header");
-        assertEquals(404, get(STEADY + "/stats").statusCode(), "stats stay off by default");
+        assertEquals(401, get(STEADY + "/stats").statusCode(), "the statistics need the token");
+        for (String path : List.of("/health", "/health/live", "/health/ready")) {
+            assertEquals(200, get(STEADY + path).statusCode(), path + " without an Authorization header");
+        }
         try (WispClient c = WispClient.connect(server.wispUri(STEADY))) {
             assertEquals(128, c.awaitInitialCredit(), "the Wisp endpoint at / still answers");
         }
