@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.wispwar.wisp.auth.HandshakeAccess;
 import org.wispwar.wisp.config.AccessConfig;
+import org.wispwar.wisp.config.PolicyConfig;
 
 /**
  * Declared in web.xml: when access control is configured, registers {@link AccessFilter} on {@code /*} <em>before</em>
@@ -32,7 +33,8 @@ public final class AccessControlListener implements ServletContextListener {
         if (!access.enabled()) {
             return;
         }
-        FilterRegistration.Dynamic filter = context.addFilter(FILTER_NAME, new AccessFilter(new HandshakeAccess(access)));
+        FilterRegistration.Dynamic filter = context.addFilter(FILTER_NAME, new AccessFilter(new HandshakeAccess(access),
+                RefusalLog.of(context), PolicyConfig.from(params(context)).trustedProxies()));
         if (filter == null) {
             throw new IllegalStateException("a filter named " + FILTER_NAME + " already exists in "
                     + context.getContextPath() + "; Wisp access control needs that name");
@@ -42,11 +44,16 @@ public final class AccessControlListener implements ServletContextListener {
         LOG.log(System.Logger.Level.INFO, "Wisp access control at {0}/: {1}", context.getContextPath(), access);
     }
 
-    private static AccessConfig accessConfig(ServletContext context) {
+    private static Map<String, String> params(ServletContext context) {
         Map<String, String> params = new HashMap<>();
         for (String name : Collections.list(context.getInitParameterNames())) {
             params.put(name, context.getInitParameter(name));
         }
+        return params;
+    }
+
+    private static AccessConfig accessConfig(ServletContext context) {
+        Map<String, String> params = params(context);
         try {
             return AccessConfig.from(params);
         } catch (IllegalArgumentException e) {

@@ -1,20 +1,39 @@
 package org.wispwar.wisp.endpoint;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.wispwar.wisp.config.ServerVersion;
 import org.wispwar.wisp.metrics.WispMetrics;
 
-/** The MXBean over {@link WispMetrics}. Thread-safe (reads atomics). */
+/**
+ * The MXBean over {@link WispMetrics}, with the operator's list and close of connections. Thread-safe (reads atomics;
+ * the operations go to the registry, which is thread-safe).
+ */
 public final class WispStats implements WispStatsMBean {
     private final WispMetrics metrics;
     private final Supplier<MemoryStats> memory;
+    private final Supplier<List<OpenConnection>> connections;
+    private final Predicate<String> close;
 
+    /** Counters only: no connections to list or close (tests). */
     WispStats(WispMetrics metrics, Supplier<MemoryStats> memory) {
+        this(metrics, memory, List::of, id -> false);
+    }
+
+    /**
+     * @param connections the open connections, for {@link #listConnections()}
+     * @param close       closes one by id, true when it was open (for {@link #closeConnection})
+     */
+    WispStats(WispMetrics metrics, Supplier<MemoryStats> memory, Supplier<List<OpenConnection>> connections,
+            Predicate<String> close) {
         this.metrics = metrics;
         this.memory = memory;
+        this.connections = connections;
+        this.close = close;
     }
 
     @Override
@@ -120,6 +139,16 @@ public final class WispStats implements WispStatsMBean {
     @Override
     public Map<String, Long> getLimitsTripped() {
         return metrics.limitsTripped();
+    }
+
+    @Override
+    public List<OpenConnection> listConnections() {
+        return connections.get();
+    }
+
+    @Override
+    public boolean closeConnection(String id) {
+        return id != null && close.test(id);
     }
 
     /** Type names as shown in JMX and JSON: tcp, udp, wsproxy, other. */
