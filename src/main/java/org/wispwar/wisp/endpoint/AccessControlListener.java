@@ -33,8 +33,9 @@ public final class AccessControlListener implements ServletContextListener {
         if (!access.enabled()) {
             return;
         }
+        PolicyConfig policy = read(context, PolicyConfig::from);   // for the client address in refusal lines
         FilterRegistration.Dynamic filter = context.addFilter(FILTER_NAME, new AccessFilter(new HandshakeAccess(access),
-                RefusalLog.of(context), PolicyConfig.from(params(context)).trustedProxies()));
+                RefusalLog.of(context), policy.trustedProxies()));
         if (filter == null) {
             throw new IllegalStateException("a filter named " + FILTER_NAME + " already exists in "
                     + context.getContextPath() + "; Wisp access control needs that name");
@@ -53,9 +54,14 @@ public final class AccessControlListener implements ServletContextListener {
     }
 
     private static AccessConfig accessConfig(ServletContext context) {
+        return read(context, AccessConfig::from);
+    }
+
+    /** Reads one config group; an invalid param is logged with the context and fails the deployment. */
+    private static <T> T read(ServletContext context, java.util.function.Function<Map<String, String>, T> group) {
         Map<String, String> params = params(context);
         try {
-            return AccessConfig.from(params);
+            return group.apply(params);
         } catch (IllegalArgumentException e) {
             LOG.log(System.Logger.Level.ERROR, "Wisp configuration of " + context.getContextPath() + " is invalid: "
                     + e.getMessage());

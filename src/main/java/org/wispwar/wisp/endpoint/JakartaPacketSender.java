@@ -31,6 +31,7 @@ final class JakartaPacketSender implements PacketSender {
     private final ReentrantLock sendLock = new ReentrantLock();
     private final Runnable onBroken;
     private final AtomicBoolean brokenOnce = new AtomicBoolean();
+    private final AtomicBoolean timeoutLogged = new AtomicBoolean();
     /** Who the connection is, told how its WebSocket ends; null before a connection is admitted (and in tests). */
     private final ConnectionRecord connection;
 
@@ -150,9 +151,11 @@ final class JakartaPacketSender implements PacketSender {
      * destination sockets were held that much longer.
      */
     private IOException timedOut() {
-        // INFO: the client stopped reading; it costs the client a whole connection, so it cannot flood the log
-        LOG.log(System.Logger.Level.INFO, "[{0}] send timed out after {1} ms (wisp.sendTimeout): closing the WebSocket"
-                + " with 1001", label(), Long.toString(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+        // INFO once per connection (every stream's sender can time out): it costs the client a whole connection, so
+        // it cannot flood the log
+        LOG.log(timeoutLogged.compareAndSet(false, true) ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
+                "[{0}] send timed out after {1} ms (wisp.sendTimeout): closing the WebSocket with 1001", label(),
+                Long.toString(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
         if (connection != null) {
             connection.closing(CloseReason.CloseCodes.GOING_AWAY.getCode(), "send timed out", "server");
         }
