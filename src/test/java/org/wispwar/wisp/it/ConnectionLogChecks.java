@@ -147,6 +147,28 @@ abstract class ConnectionLogChecks {
     }
 
     @Test
+    void aWsproxyConnectionGetsOneAccessLineAndItsConnectionLines() throws Exception {
+        byte[] payload = "wsproxy!".getBytes(StandardCharsets.US_ASCII);
+        java.net.URI uri = java.net.URI.create("ws://127.0.0.1:" + server.port() + PATH + "/127.0.0.1:" + echo.port());
+        try (WsproxyClient client = WsproxyClient.connect(uri)) {
+            client.sendBinary(payload);
+            assertArrayEquals(payload, client.awaitBytes(payload.length));
+            assertEquals(1000, client.closeNormally());
+        }
+        String dest = "dest=127.0.0.1:" + echo.port();
+        String access = wisp.await("wsproxy access line", 10, l -> l.startsWith("time=") && l.contains(" " + dest + " "));
+        Matcher m = Pattern.compile("time=\\S+ conn=(\\S+) stream=- client=127\\.0\\.0\\.1 via=- origin=- proto=wsproxy "
+                + Pattern.quote(dest) + " dialed=127\\.0\\.0\\.1 up=8 down=8 ms=\\d+ reason=- by=client").matcher(access);
+        assertTrue(m.matches(), access);
+        String id = m.group(1);
+        assertEquals("[" + id + "] connection opened: client=127.0.0.1 via=- origin=- proto=wsproxy " + dest,
+                wisp.await("opened", l -> l.startsWith("[" + id + "] connection opened: ")));
+        String closed = wisp.await("closed", l -> l.startsWith("[" + id + "] connection closed: "));
+        assertTrue(closed.matches(Pattern.quote("[" + id + "] connection closed: client=127.0.0.1 proto=wsproxy ms=")
+                + "\\d+ up=8 down=8 streams=1 code=1000 by=client phrase=bye"), closed);
+    }
+
+    @Test
     void theOperatorListsAndClosesAConnectionThroughJmx() throws Exception {
         MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
         ObjectName mbean = new ObjectName("org.wispwar.wisp:type=Wisp,context=" + ObjectName.quote(PATH));
