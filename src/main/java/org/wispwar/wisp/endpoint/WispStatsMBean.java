@@ -69,7 +69,7 @@ public interface WispStatsMBean {
     // and JMX"): kept together here
 
     /**
-     * One open connection, as {@link #listConnections()} shows it (an MXBean maps it to CompositeData).
+     * One open connection, as {@link #listConnections()} shows it (an MXBean maps it to CompositeData). Immutable.
      *
      * @param id          the connection id, as in every log line about it
      * @param clientIp    the client (what a trusted proxy said, or the peer)

@@ -92,7 +92,7 @@ public abstract class SocketStream<R> {
     /** Guarded by lock: who asked to finish, for {@link #closeFinished}. */
     private EndedBy finishBy = EndedBy.SERVER;
 
-    /** Who ended a stream, for the access log. */
+    /** Who ended a stream, for the access log ({@link #label()} is what it shows). Immutable. */
     public enum EndedBy {
         /** The client closed it (a CLOSE, or a clean WebSocket close for wsproxy). */
         CLIENT,
