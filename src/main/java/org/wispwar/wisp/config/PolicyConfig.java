@@ -79,6 +79,11 @@ public record PolicyConfig(DestinationRules tcp, DestinationRules udp, boolean a
         return from(new ConfigParams(java.util.Map.of()));
     }
 
+    /** Reads and validates just these params (for code that runs before the whole config is loaded). */
+    public static PolicyConfig from(java.util.Map<String, String> params) {
+        return from(new ConfigParams(params));
+    }
+
     static PolicyConfig from(ConfigParams p) {
         return new PolicyConfig(
                 rules(p, TCP_ALLOW_HOSTS, TCP_BLOCK_HOSTS, TCP_ALLOW_PORTS, TCP_BLOCK_PORTS),

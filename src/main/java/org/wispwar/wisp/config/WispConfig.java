@@ -43,6 +43,7 @@ import java.util.regex.Pattern;
  * @param access                who may open a WebSocket (Origin and upgrade authentication)
  * @param stats                 the statistics endpoint
  * @param budgets               byte budgets: how much client data may wait for destinations
+ * @param logging               what is logged beyond the fixed INFO lines (the access log)
  */
 public record WispConfig(
         int bufferSize,
@@ -69,7 +70,8 @@ public record WispConfig(
         LimitsConfig limits,
         AccessConfig access,
         StatsConfig stats,
-        BudgetConfig budgets) {
+        BudgetConfig budgets,
+        LogConfig logging) {
 
     /** A fixed wsproxy destination. The host is a name or an IP literal (IPv6 without brackets). */
     public record Route(String host, int port) {
@@ -115,7 +117,7 @@ public record WispConfig(
 
     /** Every param this version understands; any other {@code wisp.*} name is a typo and fails the deployment. */
     public static final Set<String> ALL_NAMES = union(NAMES, PolicyConfig.NAMES, LimitsConfig.NAMES, AccessConfig.NAMES,
-            StatsConfig.NAMES, BudgetConfig.NAMES, HealthConfig.NAMES);
+            StatsConfig.NAMES, BudgetConfig.NAMES, HealthConfig.NAMES, LogConfig.NAMES);
 
     /** The budget params, for the budgets' names in metrics. */
     public static final String STREAM_BYTE_BUDGET = BudgetConfig.STREAM_BYTE_BUDGET;
@@ -172,6 +174,7 @@ public record WispConfig(
         java.util.Objects.requireNonNull(access, "access");
         java.util.Objects.requireNonNull(stats, "stats");
         java.util.Objects.requireNonNull(budgets, "budgets");
+        java.util.Objects.requireNonNull(logging, "logging");
     }
 
     /** The settings of issue 2 with every later feature at its default (tests and embedders). */
@@ -181,7 +184,8 @@ public record WispConfig(
         this(bufferSize, maxMessageSize, readBufferSize, connectTimeout, sendTimeout, idleTimeout,
                 maxStreamsPerConnection, allowPrivateAddresses, tcpNoDelay, true, Duration.ofSeconds(60), 2,
                 Duration.ofSeconds(10), "", "", false, "", false, true, Map.of(), PolicyConfig.defaults(),
-                LimitsConfig.defaults(), AccessConfig.defaults(), StatsConfig.defaults(), BudgetConfig.defaults());
+                LimitsConfig.defaults(), AccessConfig.defaults(), StatsConfig.defaults(), BudgetConfig.defaults(),
+                LogConfig.defaults());
     }
 
     /** This config with other byte budgets (tests and embedders). */
@@ -189,7 +193,7 @@ public record WispConfig(
         return new WispConfig(bufferSize, maxMessageSize, readBufferSize, connectTimeout, sendTimeout, idleTimeout,
                 maxStreamsPerConnection, allowPrivateAddresses, tcpNoDelay, allowUdp, udpIdleTimeout, version,
                 handshakeTimeout, motd, passwordUsersFile, passwordRequired, keyAuthKeysFile, keyAuthRequired, allowWsproxy,
-                wsproxyRoutes, policy, limits, access, stats, other);
+                wsproxyRoutes, policy, limits, access, stats, other, logging);
     }
 
     public long streamByteBudget() {
@@ -260,7 +264,8 @@ public record WispConfig(
                 LimitsConfig.from(p),
                 AccessConfig.from(p),
                 StatsConfig.from(p),
-                BudgetConfig.from(p));
+                BudgetConfig.from(p),
+                LogConfig.from(p));
     }
 
     /** A byte count, with units allowed (100MiB), that must fit an int. */

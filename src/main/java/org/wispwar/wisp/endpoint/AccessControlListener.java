@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.wispwar.wisp.auth.HandshakeAccess;
 import org.wispwar.wisp.config.AccessConfig;
+import org.wispwar.wisp.config.PolicyConfig;
 
 /**
  * Declared in web.xml: when access control is configured, registers {@link AccessFilter} on {@code /*} <em>before</em>
@@ -32,7 +33,9 @@ public final class AccessControlListener implements ServletContextListener {
         if (!access.enabled()) {
             return;
         }
-        FilterRegistration.Dynamic filter = context.addFilter(FILTER_NAME, new AccessFilter(new HandshakeAccess(access)));
+        PolicyConfig policy = read(context, PolicyConfig::from);   // for the client address in refusal lines
+        FilterRegistration.Dynamic filter = context.addFilter(FILTER_NAME, new AccessFilter(new HandshakeAccess(access),
+                RefusalLog.of(context), policy.trustedProxies()));
         if (filter == null) {
             throw new IllegalStateException("a filter named " + FILTER_NAME + " already exists in "
                     + context.getContextPath() + "; Wisp access control needs that name");
@@ -42,13 +45,23 @@ public final class AccessControlListener implements ServletContextListener {
         LOG.log(System.Logger.Level.INFO, "Wisp access control at {0}/: {1}", context.getContextPath(), access);
     }
 
-    private static AccessConfig accessConfig(ServletContext context) {
+    private static Map<String, String> params(ServletContext context) {
         Map<String, String> params = new HashMap<>();
         for (String name : Collections.list(context.getInitParameterNames())) {
             params.put(name, context.getInitParameter(name));
         }
+        return params;
+    }
+
+    private static AccessConfig accessConfig(ServletContext context) {
+        return read(context, AccessConfig::from);
+    }
+
+    /** Reads one config group; an invalid param is logged with the context and fails the deployment. */
+    private static <T> T read(ServletContext context, java.util.function.Function<Map<String, String>, T> group) {
+        Map<String, String> params = params(context);
         try {
-            return AccessConfig.from(params);
+            return group.apply(params);
         } catch (IllegalArgumentException e) {
             LOG.log(System.Logger.Level.ERROR, "Wisp configuration of " + context.getContextPath() + " is invalid: "
                     + e.getMessage());

@@ -9,8 +9,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import org.wispwar.wisp.auth.HandshakeAccess;
+import org.wispwar.wisp.config.Cidr;
+import org.wispwar.wisp.limits.ClientIp;
+import org.wispwar.wisp.stream.AccessLog;
 
 /**
  * Refuses WebSocket upgrades that {@link HandshakeAccess} rejects, with 403 (Origin) or 401 (credentials, with
@@ -31,9 +35,17 @@ public final class AccessFilter implements Filter {
     static final ThreadLocal<Boolean> APPROVED = new ThreadLocal<>();
 
     private final HandshakeAccess access;
+    private final RefusalLog refusals;
+    private final List<Cidr> trustedProxies;
 
-    AccessFilter(HandshakeAccess access) {
+    /**
+     * @param refusals       the deployment's bounded INFO log of refusals
+     * @param trustedProxies for the client address those lines name (as {@link ClientIp} decides it for connections)
+     */
+    AccessFilter(HandshakeAccess access, RefusalLog refusals, List<Cidr> trustedProxies) {
         this.access = access;
+        this.refusals = refusals;
+        this.trustedProxies = List.copyOf(trustedProxies);
     }
 
     @Override
@@ -57,19 +69,35 @@ public final class AccessFilter implements Filter {
                 }
             }
             case HandshakeAccess.Forbidden f -> {
-                LOG.log(System.Logger.Level.DEBUG, "upgrade of {0} from {1} refused (403): {2}", req.getRequestURI(),
-                        req.getRemoteAddr(), f.detail());
+                refused(req, HttpServletResponse.SC_FORBIDDEN, f.detail());
                 resp.sendError(HttpServletResponse.SC_FORBIDDEN);
             }
             case HandshakeAccess.Unauthorized u -> {
-                LOG.log(System.Logger.Level.DEBUG, "upgrade of {0} from {1} refused (401): {2}", req.getRequestURI(),
-                        req.getRemoteAddr(), u.detail());
+                refused(req, HttpServletResponse.SC_UNAUTHORIZED, u.detail());
                 for (String challenge : u.challenges()) {
                     resp.addHeader(WWW_AUTHENTICATE, challenge);
                 }
                 resp.sendError(HttpServletResponse.SC_UNAUTHORIZED);
             }
         }
+    }
+
+    /**
+     * One INFO line per refused upgrade, within the refusal log's rate: client, proxy, Origin, path and why (never the
+     * credentials). The client chose Origin and path, so they are quoted as the access log quotes values.
+     */
+    private void refused(HttpServletRequest req, int status, String detail) {
+        refusals.refused(Integer.toString(status), () -> {
+            String peer = req.getRemoteAddr();
+            String client = ClientIp.resolve(peer, Collections.list(req.getHeaders("X-Forwarded-For")),
+                    req.getHeader("X-Real-IP"), trustedProxies);
+            return "upgrade refused (" + status + "): client=" + AccessLog.value(client) + " via="
+                    + AccessLog.value(client.equals(peer) ? null : peer) + " origin="
+                    + AccessLog.value(req.getHeader("Origin")) + " path=" + AccessLog.value(req.getRequestURI())
+                    + " why=" + AccessLog.value(detail);
+        });
+        LOG.log(System.Logger.Level.DEBUG, "upgrade of {0} from {1} refused ({2}): {3}", req.getRequestURI(),
+                req.getRemoteAddr(), status, detail);
     }
 
     /**

@@ -19,6 +19,10 @@ public final class EndpointConfigurator extends ServerEndpointConfig.Configurato
 
     /** The user property holding the client's address (see {@link ClientAddressListener}, {@code ClientIp}). */
     static final String CLIENT_IP = "org.wispwar.wisp.clientIp";
+    /** The user property holding the TCP peer (a proxy, when it is not the client); absent when unknown. */
+    static final String PEER = "org.wispwar.wisp.peer";
+    /** The user property holding the Origin header; absent when there was none. */
+    static final String ORIGIN = "org.wispwar.wisp.origin";
 
     private WispRegistry registry() {
         WispRegistry r = registry;
@@ -30,7 +34,8 @@ public final class EndpointConfigurator extends ServerEndpointConfig.Configurato
 
     /**
      * Records who the client is in this connection's user properties: the peer address, or what a trusted proxy's
-     * forwarding headers say.
+     * forwarding headers say; and the peer and the Origin, for the logs. Forwarding headers from a peer that is not a
+     * trusted proxy are ignored, and the first such peer is reported once (see {@link WispRegistry#untrustedForwarding}).
      */
     @Override
     public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse response) {
@@ -38,8 +43,21 @@ public final class EndpointConfigurator extends ServerEndpointConfig.Configurato
         Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         headers.putAll(request.getHeaders());
         List<String> realIp = headers.get("X-Real-IP");
-        sec.getUserProperties().put(CLIENT_IP, registry().clientIp(ClientAddressListener.PEER.get(),
-                headers.get("X-Forwarded-For"), realIp == null || realIp.isEmpty() ? null : realIp.get(0)));
+        List<String> forwardedFor = headers.get("X-Forwarded-For");
+        String peer = ClientAddressListener.PEER.get();
+        WispRegistry r = registry();
+        if (forwardedFor != null && !forwardedFor.isEmpty() || realIp != null && !realIp.isEmpty()) {
+            r.untrustedForwarding(peer);
+        }
+        Map<String, Object> props = sec.getUserProperties();
+        props.put(CLIENT_IP, r.clientIp(peer, forwardedFor, realIp == null || realIp.isEmpty() ? null : realIp.get(0)));
+        if (peer != null) {
+            props.put(PEER, peer);
+        }
+        List<String> origin = headers.get("Origin");
+        if (origin != null && !origin.isEmpty() && origin.get(0) != null) {
+            props.put(ORIGIN, origin.get(0));
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import org.wispwar.wisp.stream.ConnectionRecord;
 import org.wispwar.wisp.stream.PacketSender;
 
 /**
@@ -30,6 +31,9 @@ final class JakartaPacketSender implements PacketSender {
     private final ReentrantLock sendLock = new ReentrantLock();
     private final Runnable onBroken;
     private final AtomicBoolean brokenOnce = new AtomicBoolean();
+    private final AtomicBoolean timeoutLogged = new AtomicBoolean();
+    /** Who the connection is, told how its WebSocket ends; null before a connection is admitted (and in tests). */
+    private final ConnectionRecord connection;
 
     /**
      * Tomcat's own blocking sends (its close frame on a broken connection, pings) wait this long for a send in progress.
@@ -61,6 +65,12 @@ final class JakartaPacketSender implements PacketSender {
      *                 with a send under way, was seen holding a session past its 20 s close wait.
      */
     JakartaPacketSender(Session ws, Duration sendTimeout, Runnable onBroken) {
+        this(ws, sendTimeout, onBroken, null);
+    }
+
+    /** With the connection's record, which learns how the WebSocket ends and names the connection in log lines. */
+    JakartaPacketSender(Session ws, Duration sendTimeout, Runnable onBroken, ConnectionRecord connection) {
+        this.connection = connection;
         ws.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, CONTAINER_BLOCKING_SEND_MILLIS);   // ignored by Jetty
         ws.getUserProperties().put(JETTY_INPUT_BUFFER_SIZE, INPUT_BUFFER_BYTES);   // ignored by Tomcat
         this.ws = ws;
@@ -102,6 +112,9 @@ final class JakartaPacketSender implements PacketSender {
             sent.cancel(true);
             throw timedOut();
         } catch (ExecutionException e) {
+            if (connection != null) {
+                connection.closing(CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), "send failed", "network");
+            }
             broken();
             throw new IOException("WebSocket send failed: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
@@ -123,7 +136,7 @@ final class JakartaPacketSender implements PacketSender {
             ws.getAsyncRemote().sendPing(PING_PAYLOAD.duplicate());
             return true;
         } catch (IOException | IllegalStateException | IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.DEBUG, "[{0}] ping failed: {1}", ws.getId(), e.toString());
+            LOG.log(System.Logger.Level.DEBUG, "[{0}] ping failed: {1}", label(), e.toString());
             return false;
         } finally {
             sendLock.unlock();
@@ -138,10 +151,22 @@ final class JakartaPacketSender implements PacketSender {
      * destination sockets were held that much longer.
      */
     private IOException timedOut() {
-        LOG.log(System.Logger.Level.DEBUG, "[{0}] send timed out; closing the WebSocket", ws.getId());
+        // INFO once per connection (every stream's sender can time out): it costs the client a whole connection, so
+        // it cannot flood the log
+        LOG.log(timeoutLogged.compareAndSet(false, true) ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
+                "[{0}] send timed out after {1} ms (wisp.sendTimeout): closing the WebSocket with 1001", label(),
+                Long.toString(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+        if (connection != null) {
+            connection.closing(CloseReason.CloseCodes.GOING_AWAY.getCode(), "send timed out", "server");
+        }
         broken();
         close(ws, CloseReason.CloseCodes.GOING_AWAY.getCode(), "send timed out");   // the send will not finish
         return new IOException("WebSocket send timed out");
+    }
+
+    /** The connection's id in log lines (the container's session id until a connection is admitted). */
+    private String label() {
+        return connection != null ? connection.id() : ws.getId();
     }
 
     private void broken() {
@@ -158,6 +183,9 @@ final class JakartaPacketSender implements PacketSender {
      */
     @Override
     public void closeConnection(int code, String reason) {
+        if (connection != null) {
+            connection.closing(code, reason, "server");
+        }
         boolean locked = false;
         try {
             locked = sendLock.tryLock(CONTAINER_BLOCKING_SEND_MILLIS, TimeUnit.MILLISECONDS);

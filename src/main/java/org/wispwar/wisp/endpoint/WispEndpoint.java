@@ -15,6 +15,8 @@ import org.wispwar.wisp.protocol.WispProtocolException;
 import org.wispwar.wisp.limits.ClientLimits;
 import org.wispwar.wisp.limits.ConnectionLimits;
 import org.wispwar.wisp.session.WispSession;
+import org.wispwar.wisp.stream.AccessLog;
+import org.wispwar.wisp.stream.ConnectionRecord;
 import org.wispwar.wisp.stream.ReadControl;
 
 /**
@@ -39,6 +41,8 @@ public final class WispEndpoint {
     /** The connection's one writer, once it is admitted; a close after that goes through it (see closeConnection). */
     private volatile JakartaPacketSender sender;
     private volatile ReadControl reads = ReadControl.NONE;
+    /** Who the connection is; null until it is admitted. */
+    private volatile ConnectionRecord connection;
 
     public WispEndpoint() {
         throw new IllegalStateException("WispEndpoint is built by EndpointConfigurator");
@@ -53,20 +57,22 @@ public final class WispEndpoint {
         WispConfig config = registry.config();
         ReadControls.limitMessages(ws, TEXT_BUFFER_BYTES);
         ws.setMaxIdleTimeout(config.idleTimeout().toMillis());
-        Object ip = ws.getUserProperties().get(EndpointConfigurator.CLIENT_IP);
-        ClientLimits.Admission admission = registry.admit(ip == null ? "unknown" : ip.toString());
+        String subprotocol = ws.getNegotiatedSubprotocol();
+        ConnectionRecord record = registry.connection(registry.nextId(), ws.getUserProperties(),
+                subprotocol != null && !subprotocol.isEmpty() ? ConnectionRecord.Kind.V2 : ConnectionRecord.Kind.V1,
+                null);
+        ClientLimits.Admission admission = registry.admit(record.clientIp());
         if (admission instanceof ClientLimits.Refused r) {
-            LOG.log(System.Logger.Level.DEBUG, "[{0}] connection from {1} refused: {2}", ws.getId(), ip, r.limit());
-            JakartaPacketSender.close(ws, TRY_AGAIN_LATER, r.reason());
+            refuseConnection(registry, ws, record, r);
             return;
         }
         ConnectionLimits limits = ((ClientLimits.Admitted) admission).limits();
-        JakartaPacketSender sender = new JakartaPacketSender(ws, config.sendTimeout(), this::end);
+        JakartaPacketSender sender = new JakartaPacketSender(ws, config.sendTimeout(), this::end, record);
         this.sender = sender;
-        String subprotocol = ws.getNegotiatedSubprotocol();
+        this.connection = record;
         reads = ReadControls.of(ws);
-        WispSession session = registry.open(sender, subprotocol != null && !subprotocol.isEmpty(), limits, reads);
-        LOG.log(System.Logger.Level.DEBUG, "[{0}] Wisp connection from {1}", session.id(), ip);
+        WispSession session = registry.open(record, sender, subprotocol != null && !subprotocol.isEmpty(), limits,
+                reads);
         wisp = session;
         try {
             session.start();
@@ -86,13 +92,13 @@ public final class WispEndpoint {
                 session.onMessagePart(part, last);
             }
         } catch (WispProtocolException e) {
-            LOG.log(System.Logger.Level.DEBUG, "[{0}] protocol error: {1}", wisp.id(), e.getMessage());
-            end();
-            close(ws, e.closeCode(), e.getMessage());
+            // INFO: ending its own connection is all a client gets for it, so this cannot flood the log
+            LOG.log(System.Logger.Level.INFO, "[{0}] protocol error, closing with {1}: {2}", wisp.id(), Integer.toString(e.closeCode()),
+                    AccessLog.value(e.getMessage()));
+            closeAndEnd(ws, e.closeCode(), e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "[" + wisp.id() + "] internal error", e);
-            end();
-            close(ws, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "internal error");
+            closeAndEnd(ws, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "internal error");
         } finally {
             reads.partDone();   // every call: on Jetty this asks for the next part (or the client's close)
         }
@@ -110,8 +116,11 @@ public final class WispEndpoint {
     @OnMessage
     public void onText(String text, Session ws) {
         try {
-            end();
-            close(ws, CloseReason.CloseCodes.CANNOT_ACCEPT.getCode(), TEXT_REFUSED);
+            WispSession session = wisp;
+            if (session != null) {
+                LOG.log(System.Logger.Level.INFO, "[{0}] text frame, closing with 1003", session.id());
+            }
+            closeAndEnd(ws, CloseReason.CloseCodes.CANNOT_ACCEPT.getCode(), TEXT_REFUSED);
         } finally {
             reads.textDone();
         }
@@ -119,6 +128,7 @@ public final class WispEndpoint {
 
     @OnClose
     public void onClose(Session ws, CloseReason reason) {
+        closedBy(connection, reason);
         end();
     }
 
@@ -127,7 +137,43 @@ public final class WispEndpoint {
         WispSession session = wisp;
         LOG.log(System.Logger.Level.DEBUG, "[{0}] WebSocket error: {1}", session == null ? ws.getId() : session.id(),
                 failure.toString());
+        ConnectionRecord c = connection;
+        if (c != null) {
+            c.closing(CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), failure.toString(), "network");
+        }
         end();
+    }
+
+    /**
+     * Records how the WebSocket ended, unless the server closed it first: the client's close code, or 1006 from the
+     * container when the connection broke without a close frame.
+     */
+    static void closedBy(ConnectionRecord c, CloseReason reason) {
+        if (c != null) {
+            int code = reason.getCloseCode().getCode();
+            c.closing(code, reason.getReasonPhrase(),
+                    code == CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode() ? "network" : "client");
+        }
+    }
+
+    /**
+     * A connection over a per-IP limit: closed at once with 1013, and one INFO line, within {@link RefusalLog}'s rate
+     * (a refused client costs the server little, so its lines must not cost more).
+     */
+    static void refuseConnection(WispRegistry registry, Session ws, ConnectionRecord c, ClientLimits.Refused r) {
+        registry.refusals().refused("1013", () -> "[" + c.id() + "] connection refused (1013, " + r.limit() + "): "
+                + c.who());
+        JakartaPacketSender.close(ws, TRY_AGAIN_LATER, r.reason());
+    }
+
+    /** The server ends the connection with {@code code}: recorded first, so the closed line says so. */
+    private void closeAndEnd(Session ws, int code, String reason) {
+        ConnectionRecord c = connection;
+        if (c != null) {
+            c.closing(code, reason, "server");
+        }
+        end();
+        close(ws, code, reason);
     }
 
     /** Closes the WebSocket after any send in progress (through the one writer once there is one). */

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -35,6 +34,7 @@ import org.wispwar.wisp.metrics.WispMetrics;
 import org.wispwar.wisp.limits.ClientIp;
 import org.wispwar.wisp.session.V2Settings;
 import org.wispwar.wisp.session.WispSession;
+import org.wispwar.wisp.stream.ConnectionRecord;
 import org.wispwar.wisp.stream.BufferPool;
 import org.wispwar.wisp.stream.PacketSender;
 import org.wispwar.wisp.stream.ReadControl;
@@ -59,7 +59,10 @@ public class WispRegistry {
 
     private final Map<WispSession, PacketSender> sessions = new ConcurrentHashMap<>();
     private final Map<WsproxyBridge, PacketSender> wsproxies = new ConcurrentHashMap<>();
-    private final AtomicLong ids = new AtomicLong();
+    /** Made at deploy (not in a field initializer, which CDI's proxy would run too): it takes a deployment number. */
+    private volatile ConnectionIds ids;
+    private volatile RefusalLog refusals;
+    private final java.util.concurrent.atomic.AtomicBoolean forwardingReported = new java.util.concurrent.atomic.AtomicBoolean();
     private final WispMetrics metrics = new WispMetrics();
     /** The last minutes of traffic for the status page, sampled by the housekeeping thread. */
     private volatile ThroughputHistory history;
@@ -85,6 +88,8 @@ public class WispRegistry {
      */
     void onStart(@Observes @Initialized(ApplicationScoped.class) ServletContext context) {
         WispConfig c = configs.load(context);
+        ids = new ConnectionIds();
+        refusals = RefusalLog.of(context);
         PolicyConfig p = c.policy();
         resolver = new CachingResolver(HostResolver.JDK, p.dnsTimeout(), p.dnsCacheTtl(), p.dnsNegativeCacheTtl(),
                 p.dnsPreference(), System::nanoTime, DNS_CACHE_ENTRIES);
@@ -126,6 +131,8 @@ public class WispRegistry {
     private static final Duration IDLE_SWEEP = Duration.ofSeconds(1);
     /** How often per-IP state of clients that went away is forgotten. */
     private static final Duration CLIENT_SWEEP = Duration.ofSeconds(30);
+    /** How often the refusals that were not logged one by one are summed up in one line (see {@link RefusalLog}). */
+    static final Duration REFUSAL_SUMMARY = Duration.ofMinutes(1);
 
     /**
      * One virtual thread for the deployment's timers: WebSocket pings (and closing connections whose previous ping got
@@ -152,6 +159,8 @@ public class WispRegistry {
                 TimeUnit.MILLISECONDS);
         long sweep = CLIENT_SWEEP.toMillis();
         housekeeping.scheduleWithFixedDelay(clientLimits::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
+        long summary = REFUSAL_SUMMARY.toMillis();
+        housekeeping.scheduleWithFixedDelay(refusals::flush, summary, summary, TimeUnit.MILLISECONDS);
         long stall = config.destinationTimeout().toNanos();
         long stallEvery = Math.max(100, Math.min(STALL_SWEEP.toMillis(), config.destinationTimeout().toMillis() / 4));
         housekeeping.scheduleWithFixedDelay(() -> {
@@ -184,6 +193,41 @@ public class WispRegistry {
     /** The client behind a connection: the peer, or what a trusted proxy says (see {@link ClientIp}). */
     String clientIp(String peer, java.util.List<String> forwardedFor, String realIp) {
         return ClientIp.resolve(peer, forwardedFor, realIp, config.policy().trustedProxies());
+    }
+
+    /**
+     * Forwarding headers came from {@code peer}: when it is not a trusted proxy they are ignored (right), but the
+     * operator has probably forgotten wisp.trustedProxies, and every client behind that proxy shares its address and
+     * its per-IP limits. Said once per deployment, at WARNING, naming the peer and the param.
+     */
+    void untrustedForwarding(String peer) {
+        if (peer == null || ClientIp.isTrustedProxy(peer, config.policy().trustedProxies())
+                || !forwardingReported.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "Wisp: X-Forwarded-For / X-Real-IP headers came from " + peer
+                + ", which is not in " + PolicyConfig.TRUSTED_PROXIES + ": they are ignored and " + peer
+                + " counts as the client (for the logs and the per-IP limits). If " + peer + " is your reverse proxy,"
+                + " add it to " + PolicyConfig.TRUSTED_PROXIES + ". (Said once per deployment.)");
+    }
+
+    /** A new connection id, unique in the JVM (see {@link ConnectionIds}); refused connections get one too. */
+    String nextId() {
+        return ids.next();
+    }
+
+    /** The deployment's bounded log of refusals. */
+    RefusalLog refusals() {
+        return refusals;
+    }
+
+    /** Who a new WebSocket's client is, from what {@link EndpointConfigurator} recorded at the handshake. */
+    ConnectionRecord connection(String id, Map<String, Object> handshake, ConnectionRecord.Kind kind, String target) {
+        Object ip = handshake.get(EndpointConfigurator.CLIENT_IP);
+        Object peer = handshake.get(EndpointConfigurator.PEER);
+        Object origin = handshake.get(EndpointConfigurator.ORIGIN);
+        return new ConnectionRecord(id, ip == null ? null : ip.toString(), peer == null ? null : peer.toString(),
+                origin == null ? null : origin.toString(), kind, target, config.logging().accessLog());
     }
 
     /** A new WebSocket from {@code ip}, within the per-IP caps or refused. */
@@ -236,12 +280,13 @@ public class WispRegistry {
      * A Wisp connection: v2 when the server allows it and the client offered a subprotocol (the draft-6 signal),
      * otherwise v1.
      */
-    WispSession open(PacketSender sender, boolean clientOfferedSubprotocol, ConnectionLimits limits, ReadControl reads) {
-        String id = Long.toString(ids.incrementAndGet(), 36);
+    WispSession open(ConnectionRecord connection, PacketSender sender, boolean clientOfferedSubprotocol,
+            ConnectionLimits limits, ReadControl reads) {
         V2Settings settings = clientOfferedSubprotocol ? v2 : null;
+        connection.kind(settings == null ? ConnectionRecord.Kind.V1 : ConnectionRecord.Kind.V2);
         WispSession[] self = new WispSession[1];
-        WispSession session = new WispSession(id, config, settings, new WispSession.Resources(sender, dialer, metrics,
-                buffers, serverBudget, reads, limits, () -> sessions.remove(self[0])));
+        WispSession session = new WispSession(connection.id(), config, settings, new WispSession.Resources(sender,
+                dialer, metrics, buffers, serverBudget, reads, limits, () -> sessions.remove(self[0]), connection));
         self[0] = session;
         sessions.put(session, sender);
         return session;
@@ -253,10 +298,10 @@ public class WispRegistry {
     }
 
     /** A wsproxy connection to {@code target}: a route gets the trusting dialer, anything else the policy's. */
-    WsproxyBridge openWsproxy(PacketSender sender, WsproxyTarget target, ConnectionLimits limits, ReadControl reads) {
-        String id = Long.toString(ids.incrementAndGet(), 36);
-        WsproxyBridge bridge = WsproxyBridge.create(id, target, config, new WsproxyBridge.Resources(sender,
-                target.trusted() ? routeDialer : dialer, metrics, buffers, serverBudget, reads, limits));
+    WsproxyBridge openWsproxy(ConnectionRecord connection, PacketSender sender, WsproxyTarget target,
+            ConnectionLimits limits, ReadControl reads) {
+        WsproxyBridge bridge = WsproxyBridge.create(connection.id(), target, config, new WsproxyBridge.Resources(sender,
+                target.trusted() ? routeDialer : dialer, metrics, buffers, serverBudget, reads, limits, connection));
         wsproxies.put(bridge, sender);
         bridge.closed().thenRun(() -> wsproxies.remove(bridge));
         return bridge;
@@ -280,6 +325,9 @@ public class WispRegistry {
         long deadline = System.nanoTime() + UNDEPLOY_GRACE.toNanos();
         List<WispSession> ended = closeSessionsGracefully(deadline);
         awaitThreads(ended, bridges, deadline);
+        if (refusals != null) {
+            refusals.flush();
+        }
         unregisterMBean();
     }
 
@@ -362,6 +410,71 @@ public class WispRegistry {
         }
     }
 
+    // ---------------------------------------------------------------------------------- operator: list and close
+
+    /** The open connections, oldest first, for JMX. */
+    List<WispStatsMBean.OpenConnection> connections() {
+        List<WispStatsMBean.OpenConnection> out = new ArrayList<>();
+        for (WispSession s : sessions.keySet()) {
+            out.add(WispStatsMBean.OpenConnection.of(s.connection(), s.streamCount()));
+        }
+        for (WsproxyBridge b : wsproxies.keySet()) {
+            out.add(WispStatsMBean.OpenConnection.of(b.connection(), b.isClosed() ? 0 : 1));
+        }
+        out.sort(java.util.Comparator.comparing(WispStatsMBean.OpenConnection::openedAt)
+                .thenComparing(WispStatsMBean.OpenConnection::id));
+        return out;
+    }
+
+    /**
+     * Closes one connection for the operator: each of its streams gets CLOSE 0x02 (VOLUNTARY), then the WebSocket
+     * closes with {@value #OPERATOR_CLOSE_CODE} {@value #OPERATOR_CLOSE_REASON} (wsproxy: just the close). The sends run
+     * on a virtual thread (a send to a slow client blocks), waited for at most {@link #UNDEPLOY_GRACE}. Returns whether
+     * a connection with that id was open.
+     */
+    boolean closeByOperator(String id) {
+        for (Map.Entry<WispSession, PacketSender> e : sessions.entrySet()) {
+            WispSession s = e.getKey();
+            if (s.id().equals(id)) {
+                LOG.log(System.Logger.Level.INFO, "[{0}] closing the connection for the operator (JMX)", id);
+                s.connection().closing(OPERATOR_CLOSE_CODE, OPERATOR_CLOSE_REASON, "operator");
+                runBounded("wisp-" + id + "-operator-close", () -> {
+                    s.closeAllStreams(org.wispwar.wisp.protocol.CloseReason.VOLUNTARY,
+                            org.wispwar.wisp.stream.SocketStream.EndedBy.OPERATOR);
+                    e.getValue().closeConnection(OPERATOR_CLOSE_CODE, OPERATOR_CLOSE_REASON);   // before the shutdown
+                    close(s);
+                });
+                close(s);   // in case the sends did not finish in time
+                return true;
+            }
+        }
+        for (Map.Entry<WsproxyBridge, PacketSender> e : wsproxies.entrySet()) {
+            WsproxyBridge b = e.getKey();
+            if (b.id().equals(id)) {
+                LOG.log(System.Logger.Level.INFO, "[{0}] closing the connection for the operator (JMX)", id);
+                b.connection().closing(OPERATOR_CLOSE_CODE, OPERATOR_CLOSE_REASON, "operator");
+                runBounded("wsproxy-" + id + "-operator-close", () -> {
+                    e.getValue().closeConnection(OPERATOR_CLOSE_CODE, OPERATOR_CLOSE_REASON);
+                    b.shutdown(org.wispwar.wisp.stream.SocketStream.EndedBy.OPERATOR);
+                });
+                b.shutdown(org.wispwar.wisp.stream.SocketStream.EndedBy.OPERATOR);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The WebSocket close code of a connection closed by the operator: policy violation. */
+    static final int OPERATOR_CLOSE_CODE = 1008;
+    static final String OPERATOR_CLOSE_REASON = "closed by the operator";
+
+    private static void runBounded(String name, Runnable task) {
+        Thread t = Thread.ofVirtual().name(name).start(task);
+        if (!joinUntil(t, System.nanoTime() + UNDEPLOY_GRACE.toNanos())) {
+            t.interrupt();
+        }
+    }
+
     private void registerMBean(String contextPath) {
         try {
             String path = contextPath.isEmpty() ? "/" : contextPath;
@@ -374,8 +487,9 @@ public class WispRegistry {
                 return;
             }
             // an MXBean, so the per-type and per-reason maps are open types any JMX console shows
-            server.registerMBean(new DescribedMBean<>(new WispStats(metrics, this::memory, health),
-                    WispStatsMBean.class, WispStatsDescriptions.BEAN, WispStatsDescriptions.BY_NAME), mbeanName);
+            server.registerMBean(new DescribedMBean<>(new WispStats(metrics, this::memory, health, this::connections,
+                    this::closeByOperator), WispStatsMBean.class, WispStatsDescriptions.BEAN,
+                    WispStatsDescriptions.BY_NAME), mbeanName);
         } catch (JMException e) {
             LOG.log(System.Logger.Level.WARNING, "Wisp statistics MBean not registered: " + e);
             mbeanName = null;

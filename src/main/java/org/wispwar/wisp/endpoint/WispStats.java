@@ -1,27 +1,42 @@
 package org.wispwar.wisp.endpoint;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.wispwar.wisp.config.ServerVersion;
 import org.wispwar.wisp.metrics.WispMetrics;
 
-/** The MXBean over {@link WispMetrics}, and the drain switch of {@link HealthState}. Thread-safe (reads atomics). */
+/**
+ * The MXBean over {@link WispMetrics}, with the drain switch of {@link HealthState} and the operator's list and close of
+ * connections. Thread-safe (reads atomics; the operations go to the registry and the health state, both thread-safe).
+ */
 public final class WispStats implements WispStatsMBean {
     private final WispMetrics metrics;
     private final Supplier<MemoryStats> memory;
     private final HealthState health;
+    private final Supplier<List<OpenConnection>> connections;
+    private final Predicate<String> close;
 
-    /** Counters only, with a drain switch of its own (tests). */
+    /** Counters only, with a drain switch of its own and no connections to list or close (tests). */
     WispStats(WispMetrics metrics, Supplier<MemoryStats> memory) {
-        this(metrics, memory, new HealthState(""));
+        this(metrics, memory, new HealthState(""), List::of, id -> false);
     }
 
-    WispStats(WispMetrics metrics, Supplier<MemoryStats> memory, HealthState health) {
+    /**
+     * @param health      readiness and the drain switch
+     * @param connections the open connections, for {@link #listConnections()}
+     * @param close       closes one by id, true when it was open (for {@link #closeConnection})
+     */
+    WispStats(WispMetrics metrics, Supplier<MemoryStats> memory, HealthState health,
+            Supplier<List<OpenConnection>> connections, Predicate<String> close) {
         this.metrics = metrics;
         this.memory = memory;
         this.health = health;
+        this.connections = connections;
+        this.close = close;
     }
 
     @Override
@@ -142,6 +157,16 @@ public final class WispStats implements WispStatsMBean {
     @Override
     public Map<String, Long> getLimitsTripped() {
         return metrics.limitsTripped();
+    }
+
+    @Override
+    public List<OpenConnection> listConnections() {
+        return connections.get();
+    }
+
+    @Override
+    public boolean closeConnection(String id) {
+        return id != null && close.test(id);
     }
 
     /** Type names as shown in JMX and JSON: tcp, udp, wsproxy, other. */

@@ -9,7 +9,7 @@ import java.util.Map;
  */
 final class WispStatsDescriptions {
     static final String BEAN = "A Wisp deployment: its live counters (the numbers of GET /<context>/stats) and the"
-            + " drain switch for its readiness (GET /<context>/health/ready)";
+            + " drain switch for its readiness (GET /<context>/health/ready), and the open connections to list or close";
 
     static final Map<String, String> BY_NAME = Map.ofEntries(
             Map.entry("Version", "The WAR's version (its MANIFEST's Implementation-Version)"),
@@ -40,7 +40,12 @@ final class WispStatsDescriptions {
             Map.entry("drain", "Stop taking new connections: /health/ready answers 503 DOWN and new WebSocket upgrades"
                     + " (Wisp and wsproxy) get 503 with Retry-After; open connections go on and may open new streams."
                     + " Idempotent"),
-            Map.entry("resume", "Take new connections again after drain: readiness UP, upgrades accepted. Idempotent"));
+            Map.entry("resume", "Take new connections again after drain: readiness UP, upgrades accepted. Idempotent"),
+            Map.entry("listConnections", "The open connections (Wisp and wsproxy), oldest first: id (as in the log),"
+                    + " client IP, kind (v1, v2, wsproxy), opened at (UTC), streams open, bytes up and down"),
+            Map.entry("closeConnection", "Close one connection by its id: each stream gets CLOSE 0x02, then the"
+                    + " WebSocket closes with 1008 'closed by the operator'. Returns whether it was open"),
+            Map.entry("closeConnection.p0", "The connection id, as listConnections and the log show it (e.g. 3.1f)"));
 
     private WispStatsDescriptions() {
     }

@@ -1,6 +1,8 @@
 package org.wispwar.wisp.endpoint;
 
+import java.util.List;
 import java.util.Map;
+import org.wispwar.wisp.stream.ConnectionRecord;
 
 /**
  * The JMX view of a deployment's live counters (see {@link org.wispwar.wisp.metrics.WispMetrics}), registered as an
@@ -75,4 +77,35 @@ public interface WispStatsMBean {
 
     /** Takes new connections again after {@link #drain()}. Idempotent. */
     void resume();
+
+    // ------------------------------------------------------------------ operations on connections (README "Statistics
+    // and JMX"): kept together here
+
+    /**
+     * One open connection, as {@link #listConnections()} shows it (an MXBean maps it to CompositeData). Immutable.
+     *
+     * @param id          the connection id, as in every log line about it
+     * @param clientIp    the client (what a trusted proxy said, or the peer)
+     * @param kind        v1, v2 or wsproxy
+     * @param openedAt    when it opened, ISO-8601 UTC
+     * @param streamsOpen streams open now (a wsproxy connection is one stream)
+     * @param bytesUp     bytes sent on to destinations so far
+     * @param bytesDown   bytes from destinations to the client so far
+     */
+    record OpenConnection(String id, String clientIp, String kind, String openedAt, int streamsOpen, long bytesUp,
+            long bytesDown) {
+        static OpenConnection of(ConnectionRecord c, int streamsOpen) {
+            return new OpenConnection(c.id(), c.clientIp(), c.kind().label(), c.openedAt().toString(), streamsOpen,
+                    c.bytesUp(), c.bytesDown());
+        }
+    }
+
+    /** The open connections (Wisp and wsproxy), oldest first. */
+    List<OpenConnection> listConnections();
+
+    /**
+     * Closes the connection with this id: each of its streams gets CLOSE 0x02 (VOLUNTARY), then its WebSocket closes
+     * with 1008 {@code closed by the operator}. Returns whether such a connection was open.
+     */
+    boolean closeConnection(String id);
 }

@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import org.wispwar.wisp.config.WispConfig;
 import org.wispwar.wisp.limits.ClientLimits;
 import org.wispwar.wisp.limits.ConnectionLimits;
+import org.wispwar.wisp.stream.AccessLog;
+import org.wispwar.wisp.stream.ConnectionRecord;
 import org.wispwar.wisp.stream.ReadControl;
 import org.wispwar.wisp.wsproxy.WsproxyBridge;
 import org.wispwar.wisp.wsproxy.WsproxyClose;
@@ -40,6 +42,8 @@ public final class WsproxyEndpoint {
     private final WispRegistry registry;
     private volatile WsproxyBridge bridge;
     private volatile ReadControl reads = ReadControl.NONE;
+    /** Who the connection is; null until it is admitted. */
+    private volatile ConnectionRecord connection;
 
     public WsproxyEndpoint() {
         throw new IllegalStateException("WsproxyEndpoint is built by EndpointConfigurator");
@@ -54,27 +58,30 @@ public final class WsproxyEndpoint {
         WispConfig config = registry.config();
         ReadControls.limitMessages(ws, TEXT_BUFFER_BYTES);
         ws.setMaxIdleTimeout(config.idleTimeout().toMillis());
+        String id = registry.nextId();
         WsproxyTarget target;
         try {
             target = WsproxyTarget.parse(segment, config);
         } catch (WsproxyException | InvalidDestinationException e) {
             WsproxyClose close = WsproxyClose.from(e);
-            LOG.log(System.Logger.Level.DEBUG, "[{0}] wsproxy target refused: {1}", ws.getId(), close);
+            ConnectionRecord c = registry.connection(id, ws.getUserProperties(), ConnectionRecord.Kind.WSPROXY, segment);
+            registry.refusals().refused(Integer.toString(close.code()), () -> "[" + id + "] wsproxy target refused ("
+                    + close.code() + " " + AccessLog.value(close.reason()) + "): " + c.who());
             JakartaPacketSender.close(ws, close.code(), close.reason());
             return;
         }
-        Object ip = ws.getUserProperties().get(EndpointConfigurator.CLIENT_IP);
-        ClientLimits.Admission admission = registry.admit(ip == null ? "unknown" : ip.toString());
+        ConnectionRecord record = registry.connection(id, ws.getUserProperties(), ConnectionRecord.Kind.WSPROXY,
+                AccessLog.hostPort(target.host(), target.port()));
+        ClientLimits.Admission admission = registry.admit(record.clientIp());
         if (admission instanceof ClientLimits.Refused r) {   // the per-IP caps apply to wsproxy connections too
-            LOG.log(System.Logger.Level.DEBUG, "[{0}] wsproxy connection from {1} refused: {2}", ws.getId(), ip,
-                    r.limit());
-            JakartaPacketSender.close(ws, WispEndpoint.TRY_AGAIN_LATER, r.reason());
+            WispEndpoint.refuseConnection(registry, ws, record, r);
             return;
         }
         ConnectionLimits limits = ((ClientLimits.Admitted) admission).limits();
         reads = ReadControls.of(ws);
-        WsproxyBridge b = registry.openWsproxy(new JakartaPacketSender(ws, config.sendTimeout(), this::brokenConnection),
-                target, limits, reads);
+        connection = record;
+        WsproxyBridge b = registry.openWsproxy(record, new JakartaPacketSender(ws, config.sendTimeout(),
+                this::brokenConnection, record), target, limits, reads);
         b.closed().thenRun(limits::release);
         bridge = b;
         b.start();
@@ -107,6 +114,7 @@ public final class WsproxyEndpoint {
 
     @OnClose
     public void onClose(Session ws, CloseReason reason) {
+        WispEndpoint.closedBy(connection, reason);
         WsproxyBridge b = bridge;
         if (b == null) {
             return;
@@ -131,6 +139,10 @@ public final class WsproxyEndpoint {
         WsproxyBridge b = bridge;
         LOG.log(System.Logger.Level.DEBUG, "[{0}] WebSocket error: {1}", b == null ? ws.getId() : b.id(),
                 failure.toString());
+        ConnectionRecord c = connection;
+        if (c != null) {
+            c.closing(CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), failure.toString(), "network");
+        }
         if (b != null) {
             b.shutdown();
         }

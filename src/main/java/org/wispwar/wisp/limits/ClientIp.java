@@ -47,6 +47,11 @@ public final class ClientIp {
         return normalize(peer);
     }
 
+    /** Whether {@code peer} is one of the trusted proxies, whose forwarding headers are believed. */
+    public static boolean isTrustedProxy(String peer, List<Cidr> trustedProxies) {
+        return peer != null && trusted(peer, trustedProxies);
+    }
+
     private static boolean trusted(String address, List<Cidr> trustedProxies) {
         InetAddress a = parse(address);
         return a != null && trustedProxies.stream().anyMatch(c -> c.contains(a));

@@ -79,7 +79,7 @@ final class TcpStream extends WispStream {
             throw new WispStreamException(id, CloseReason.SERVER_STREAM_INVALID_INFO,
                     String.format("unsupported stream type 0x%02x", request.type()));
         }
-        return context.dialer().connect(request.hostname(), request.port(), this::attach);
+        return context.dialer().connect(request.hostname(), request.port(), this::attach, this::dialing);
     }
 
     @Override
@@ -114,11 +114,11 @@ final class TcpStream extends WispStream {
 
     @Override
     protected void onEof() {
-        close(CloseReason.VOLUNTARY, true);
+        close(CloseReason.VOLUNTARY, true, EndedBy.DESTINATION);
     }
 
     @Override
     protected void onSendFailed(IOException e) {
-        close(CloseReason.UNEXPECTED, false);
+        close(CloseReason.UNEXPECTED, false, EndedBy.CONNECTION);
     }
 }

@@ -86,7 +86,7 @@ final class UdpStream extends WispStream {
             throw new WispStreamException(id, CloseReason.SERVER_STREAM_INVALID_INFO,
                     "UDP streams are disabled, or the v2 client did not list the UDP extension");
         }
-        return context.dialer().udp().connect(request.hostname(), request.port(), this::attach);
+        return context.dialer().udp().connect(request.hostname(), request.port(), this::attach, this::dialing);
     }
 
     @Override
@@ -114,6 +114,7 @@ final class UdpStream extends WispStream {
                 n += v.remaining();
             }
             throttleUp(n);
+            countUp(n);
             if (datagram.length == 1) {
                 s.write(datagram[0]);
             } else {
@@ -148,6 +149,7 @@ final class UdpStream extends WispStream {
                     continue;   // re-check: -up may have been active meanwhile
                 }
                 touch();
+                countDown(packet.getLength());
                 throttleDown(packet.getLength());
                 context.metrics().toClient(packet.getLength());
                 frame.limit(WispCodec.HEADER_LENGTH + packet.getLength()).position(0);
@@ -162,11 +164,11 @@ final class UdpStream extends WispStream {
 
     @Override
     protected void onEof() {
-        close(CloseReason.VOLUNTARY, true);   // datagrams have no EOF; kept for the contract
+        close(CloseReason.VOLUNTARY, true, EndedBy.DESTINATION);   // datagrams have no EOF; kept for the contract
     }
 
     @Override
     protected void onSendFailed(IOException e) {
-        close(CloseReason.UNEXPECTED, false);
+        close(CloseReason.UNEXPECTED, false, EndedBy.CONNECTION);
     }
 }

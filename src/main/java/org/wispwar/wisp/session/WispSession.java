@@ -26,10 +26,13 @@ import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispCodec;
 import org.wispwar.wisp.protocol.WispPacket;
 import org.wispwar.wisp.protocol.WispProtocolException;
+import org.wispwar.wisp.stream.AccessLog;
 import org.wispwar.wisp.stream.BufferPool;
+import org.wispwar.wisp.stream.ConnectionRecord;
 import org.wispwar.wisp.stream.PacketSender;
 import org.wispwar.wisp.stream.ReadControl;
 import org.wispwar.wisp.stream.ReadGate;
+import org.wispwar.wisp.stream.SocketStream.EndedBy;
 import org.wispwar.wisp.stream.StreamContext;
 import org.wispwar.wisp.transport.TcpDialer;
 
@@ -76,6 +79,7 @@ public final class WispSession implements PacketReader.Handler {
 
     /** Null: no limits (tests). */
     private final ConnectionLimits limits;
+    private final ConnectionRecord connection;
     /** Runs once, when the session has shut down (the registry forgets it); may be null. */
     private final Runnable ended;
     /** When the oldest unanswered ping went out (System.nanoTime), or 0 when every ping was answered. */
@@ -90,9 +94,19 @@ public final class WispSession implements PacketReader.Handler {
     private volatile boolean udpAllowed;
     private volatile boolean streamConfirm;
 
-    /** Everything a connection draws on besides its config: shared by the deployment, or made for the connection. */
+    /**
+     * Everything a connection draws on besides its config: shared by the deployment, or made for the connection.
+     * {@code connection} says who the client is, for the connection lines and the access log; null: a client from
+     * nowhere in particular, with the access log on.
+     */
     public record Resources(PacketSender sender, TcpDialer dialer, WispMetrics metrics, BufferPool buffers,
-            ByteBudget serverBudget, ReadControl reads, ConnectionLimits limits, Runnable ended) {
+            ByteBudget serverBudget, ReadControl reads, ConnectionLimits limits, Runnable ended,
+            ConnectionRecord connection) {
+        /** Without a connection record (tests). */
+        public Resources(PacketSender sender, TcpDialer dialer, WispMetrics metrics, BufferPool buffers,
+                ByteBudget serverBudget, ReadControl reads, ConnectionLimits limits, Runnable ended) {
+            this(sender, dialer, metrics, buffers, serverBudget, reads, limits, ended, null);
+        }
     }
 
     /**
@@ -100,6 +114,8 @@ public final class WispSession implements PacketReader.Handler {
      * connection's rate limits and bandwidth caps in {@code resources} (null: none).
      */
     public WispSession(String id, WispConfig config, V2Settings v2, Resources resources) {
+        this.connection = resources.connection() != null ? resources.connection()
+                : ConnectionRecord.of(id, v2 == null ? ConnectionRecord.Kind.V1 : ConnectionRecord.Kind.V2);
         this.limits = resources.limits();
         this.ended = resources.ended();
         this.id = id;
@@ -115,15 +131,21 @@ public final class WispSession implements PacketReader.Handler {
         this.budget = resources.serverBudget().child(WispConfig.CONNECTION_BYTE_BUDGET, config.connectionByteBudget());
         this.gate = new ReadGate(resources.reads(), budget, metrics);
         this.coreContext = new StreamContext(id, sender, this::spawn, metrics, resources.dialer(),
-                resources.buffers(), budget, config.streamByteBudget(), limits, config.readBufferSize());
+                resources.buffers(), budget, config.streamByteBudget(), limits, config.readBufferSize(), connection);
         if (phase == Phase.OPEN) {
             openStreams();
         }
         metrics.sessionOpened();
+        connection.logOpened();
     }
 
     public String id() {
         return id;
+    }
+
+    /** Who the client is and what the connection moved (for JMX and the logs). */
+    public ConnectionRecord connection() {
+        return connection;
     }
 
     /**
@@ -278,6 +300,7 @@ public final class WispSession implements PacketReader.Handler {
             return false;
         }
         LOG.log(System.Logger.Level.DEBUG, "[{0}] no client INFO: continuing as v1", id);
+        connection.kind(ConnectionRecord.Kind.V1);
         udpAllowed = config.allowUdp();
         openStreams();
         phase = Phase.OPEN;
@@ -314,7 +337,9 @@ public final class WispSession implements PacketReader.Handler {
 
     /** CLOSE on stream 0 with the reason, then the WebSocket closes (1008) and everything is released. */
     private void reject(V2Handshake.Rejected r) {
-        LOG.log(System.Logger.Level.DEBUG, "[{0}] v2 handshake refused: {1} {2}", id, r.reason(), r.detail());
+        // INFO: a refusal; it costs the client a whole connection, so it cannot flood the log
+        LOG.log(System.Logger.Level.INFO, "[{0}] v2 handshake refused, closing with {1}: {2} {3}", id,
+                Integer.toString(HANDSHAKE_REFUSED_CODE), r.reason(), AccessLog.value(r.detail()));
         sendQuietly(new Close(0, r.reason()));
         sender.closeConnection(HANDSHAKE_REFUSED_CODE, r.detail());
         shutdown();
@@ -408,9 +433,13 @@ public final class WispSession implements PacketReader.Handler {
             LOG.log(System.Logger.Level.DEBUG, "[{0}] stream {1} refused: {2} of {3} streams open, or over the"
                     + " per-IP stream rate", id, unsigned(streamId), streams.size(), config.maxStreamsPerConnection());
             metrics.streamEnded(CloseReason.SERVER_STREAM_THROTTLED);   // a refusal counts with the closes
+            AccessLog.log(connection, new AccessLog.Entry(id, unsigned(streamId),
+                    stream.kind().name().toLowerCase(java.util.Locale.ROOT), AccessLog.hostPort(c.hostname(), c.port()),
+                    null, 0, 0, 0, CloseReason.SERVER_STREAM_THROTTLED.toString(), EndedBy.SERVER.label()));
             notifyClose(streamId, CloseReason.SERVER_STREAM_THROTTLED);
             return;
         }
+        connection.streamOpened();
         metrics.streamOpened(stream.kind());
         if (!stream.start()) {
             stream.close(CloseReason.UNKNOWN, false);
@@ -420,7 +449,7 @@ public final class WispSession implements PacketReader.Handler {
     private void closeFromClient(Close c) {
         WispStream stream = streams.get(c.streamId());
         if (stream != null) {
-            stream.close(c.reason(), false);
+            stream.close(c.reason(), false, EndedBy.CLIENT);
         }
     }
 
@@ -431,8 +460,13 @@ public final class WispSession implements PacketReader.Handler {
      * next, which also releases any stream opened meanwhile.
      */
     public void closeAllStreams(CloseReason reason) {
+        closeAllStreams(reason, EndedBy.SERVER);
+    }
+
+    /** As {@link #closeAllStreams(CloseReason)}, saying who ended them (for the access log). */
+    public void closeAllStreams(CloseReason reason, EndedBy by) {
         for (WispStream s : streams.values()) {
-            s.close(reason, true);
+            s.close(reason, true, by);
         }
     }
 
@@ -446,7 +480,7 @@ public final class WispSession implements PacketReader.Handler {
         }
         gate.close();
         for (WispStream s : streams.values()) {
-            s.close(CloseReason.UNKNOWN, false);
+            s.close(CloseReason.UNKNOWN, false, EndedBy.CONNECTION);
         }
         threads.shutdownNow();
         if (limits != null) {
@@ -457,6 +491,7 @@ public final class WispSession implements PacketReader.Handler {
             ended.run();
         }
         LOG.log(System.Logger.Level.DEBUG, "[{0}] session ended", id);
+        connection.logClosed();
     }
 
     /** Whether every thread this session started has ended (after {@link #shutdown()}); for tests and diagnostics. */
@@ -509,6 +544,7 @@ public final class WispSession implements PacketReader.Handler {
 
         @Override
         public void closeConnection(int code, String reason) {
+            connection.closing(code, reason, "server");
             out.closeConnection(code, reason);
         }
     }

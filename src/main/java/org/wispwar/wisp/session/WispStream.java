@@ -7,6 +7,7 @@ import org.wispwar.wisp.metrics.WispMetrics;
 import org.wispwar.wisp.protocol.Close;
 import org.wispwar.wisp.protocol.CloseReason;
 import org.wispwar.wisp.protocol.Connect;
+import org.wispwar.wisp.stream.AccessLog;
 import org.wispwar.wisp.stream.SocketStream;
 
 /**
@@ -70,6 +71,12 @@ abstract sealed class WispStream extends SocketStream<CloseReason> permits TcpSt
         wisp.closed().accept(this);
         LOG.log(System.Logger.Level.DEBUG, "[{0}] stream {1} closed: {2}", context.connectionId(),
                 Integer.toUnsignedString(id), reason);
+        EndedBy by = endedBy();
+        java.net.InetAddress address = dialed();
+        AccessLog.log(context.connection(), new AccessLog.Entry(context.connectionId(), Integer.toUnsignedString(id),
+                kind().name().toLowerCase(java.util.Locale.ROOT), AccessLog.hostPort(request.hostname(),
+                request.port()), address == null ? null : address.getHostAddress(), bytesUp(), bytesDown(),
+                ageMillis(), reason.toString(), by == null ? null : by.label()));
         if (notifyPeer) {
             notifyClose(reason);
         }

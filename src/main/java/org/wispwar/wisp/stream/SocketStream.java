@@ -77,6 +77,39 @@ public abstract class SocketStream<R> {
     private volatile Closeable socket;
     /** When a byte last moved either way (System.nanoTime), for idle timeouts. */
     private volatile long lastActivity = System.nanoTime();
+    private final long openedNanos = System.nanoTime();
+    /**
+     * Bytes handed to the destination's socket; written by {@code -up} only (one writer, so a volatile add needs no lock), read
+     * by anyone.
+     */
+    private volatile long bytesUp;
+    /** Bytes read from the destination for the client; written by {@code -down} only. */
+    private volatile long bytesDown;
+    /** The address last dialed (or being dialed), or null before any. */
+    private volatile java.net.InetAddress dialed;
+    /** Guarded by lock: who ended the stream, set by the close that won. */
+    private EndedBy endedBy;
+    /** Guarded by lock: who asked to finish, for {@link #closeFinished}. */
+    private EndedBy finishBy = EndedBy.SERVER;
+
+    /** Who ended a stream, for the access log ({@link #label()} is what it shows). Immutable. */
+    public enum EndedBy {
+        /** The client closed it (a CLOSE, or a clean WebSocket close for wsproxy). */
+        CLIENT,
+        /** The server: a refusal, a limit, a timeout, undeploy. */
+        SERVER,
+        /** The destination: EOF, reset, or it refused the connection. */
+        DESTINATION,
+        /** The WebSocket ended (closed, broken, or a send to the client failed), taking the stream with it. */
+        CONNECTION,
+        /** An operator, through JMX. */
+        OPERATOR;
+
+        /** Lower case, as logged. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /**
      * @param name the prefix of its threads' names and its log label, e.g. {@code wisp-1a-3}
@@ -183,6 +216,11 @@ public abstract class SocketStream<R> {
      * {@link #closed} runs. Later calls do nothing.
      */
     public final void close(R reason, boolean notifyPeer) {
+        close(reason, notifyPeer, EndedBy.SERVER);
+    }
+
+    /** As {@link #close(Object, boolean)}, saying who ended the stream (for the access log). */
+    public final void close(R reason, boolean notifyPeer, EndedBy by) {
         boolean wasConnected;
         lock.lock();
         try {
@@ -190,6 +228,7 @@ public abstract class SocketStream<R> {
                 return;
             }
             closed = true;
+            endedBy = by;
             wasConnected = connected;
         } finally {
             lock.unlock();
@@ -211,12 +250,18 @@ public abstract class SocketStream<R> {
      * that stops taking bytes meanwhile is cut off by {@link #closeIfStalled} with the same reason.
      */
     public final void finish(R reason, boolean notifyPeer) {
+        finish(reason, notifyPeer, EndedBy.SERVER);
+    }
+
+    /** As {@link #finish(Object, boolean)}, saying who ended the stream (for the access log). */
+    public final void finish(R reason, boolean notifyPeer, EndedBy by) {
         lock.lock();
         try {
             if (closed || finishing) {
                 return;
             }
             finishing = true;
+            finishBy = by;
             finishReason = reason;
             finishNotifies = notifyPeer;
         } finally {
@@ -231,7 +276,8 @@ public abstract class SocketStream<R> {
             return;
         }
         LOG.log(System.Logger.Level.DEBUG, "[{0}] {1} failed: {2}", context.connectionId(), name, failure.toString());
-        close(failureReason(failure), true);
+        // once an address was dialed, the destination (or the path to it) ended the stream; before, the server did
+        close(failureReason(failure), true, dialed != null ? EndedBy.DESTINATION : EndedBy.SERVER);
     }
 
     /**
@@ -245,6 +291,7 @@ public abstract class SocketStream<R> {
         }
         R reason;
         boolean notify;
+        EndedBy by;
         lock.lock();
         try {
             if (closed) {
@@ -252,12 +299,13 @@ public abstract class SocketStream<R> {
             }
             reason = finishing ? finishReason : stalledReason();
             notify = !finishing || finishNotifies;
+            by = finishing ? finishBy : EndedBy.SERVER;
         } finally {
             lock.unlock();
         }
         LOG.log(System.Logger.Level.DEBUG, "[{0}] {1}: the destination took no byte for {2} ms", context.connectionId(),
                 name, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
-        close(reason, notify);
+        close(reason, notify, by);
         return true;
     }
 
@@ -345,6 +393,7 @@ public abstract class SocketStream<R> {
             }
             for (ByteBuffer v : views) {
                 throttleUp(v.remaining());
+                countUp(v.remaining());   // before the write: a destination may answer before write() returns
                 while (v.hasRemaining()) {
                     out.write(v);   // blocking mode: returns once some bytes are taken; loop for the rest
                 }
@@ -386,14 +435,16 @@ public abstract class SocketStream<R> {
     private void closeFinished() {
         R reason;
         boolean notify;
+        EndedBy by;
         lock.lock();
         try {
             reason = finishReason;
             notify = finishNotifies;
+            by = finishBy;
         } finally {
             lock.unlock();
         }
-        close(reason, notify);
+        close(reason, notify, by);
     }
 
     /**
@@ -418,6 +469,7 @@ public abstract class SocketStream<R> {
                     return;
                 }
                 touch();
+                countDown(n);   // before the send: once the client has the bytes, they are counted
                 throttleDown(n);
                 context.metrics().toClient(n);
                 frameView.limit(headroom + n).position(0);
@@ -511,6 +563,58 @@ public abstract class SocketStream<R> {
         } catch (IOException ignored) {
             // nothing more to release
         }
+    }
+
+    // ------------------------------------------------------------------------------------ for the access log
+
+    /**
+     * Bytes handed to the destination's socket; call from {@code -up} only (the one writer of the count), just before
+     * the write.
+     */
+    protected final void countUp(long n) {
+        bytesUp += n;
+        context.connection().addUp(n);
+    }
+
+    /** Bytes read from the destination for the client; call from {@code -down} only. */
+    protected final void countDown(long n) {
+        bytesDown += n;
+        context.connection().addDown(n);
+    }
+
+    /** Bytes written to the destination so far. */
+    public final long bytesUp() {
+        return bytesUp;
+    }
+
+    /** Bytes read from the destination for the client so far. */
+    public final long bytesDown() {
+        return bytesDown;
+    }
+
+    /** The dialer is about to connect to {@code address} (pass to the dialer as its onDial). */
+    protected final void dialing(java.net.InetAddress address) {
+        dialed = address;
+    }
+
+    /** The address dialed last, or null when the stream never got as far as dialing. */
+    public final java.net.InetAddress dialed() {
+        return dialed;
+    }
+
+    /** Who ended the stream, once it has closed (null before). */
+    public final EndedBy endedBy() {
+        lock.lock();
+        try {
+            return endedBy;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Milliseconds since the stream was made. */
+    public final long ageMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedNanos);
     }
 
     @Override

@@ -20,10 +20,11 @@ import org.wispwar.wisp.transport.TcpDialer;
  * @param streamByteBudget bytes one stream may hold (its budget's limit)
  * @param limits           the connection's bandwidth caps and rate limits, or null for none
  * @param readBufferSize   the largest chunk read from a destination at once
+ * @param connection       who the connection is and its byte totals, for the access log and JMX
  */
 public record StreamContext(String connectionId, PacketSender sender, Spawner threads, WispMetrics metrics,
         TcpDialer dialer, BufferPool buffers, ByteBudget connectionBudget, long streamByteBudget,
-        ConnectionLimits limits, int readBufferSize) {
+        ConnectionLimits limits, int readBufferSize, ConnectionRecord connection) {
 
     /** Starts a named virtual thread that counts in the metrics while it runs. */
     @FunctionalInterface
@@ -40,6 +41,7 @@ public record StreamContext(String connectionId, PacketSender sender, Spawner th
         Objects.requireNonNull(dialer, "dialer");
         Objects.requireNonNull(buffers, "buffers");
         Objects.requireNonNull(connectionBudget, "connectionBudget");
+        Objects.requireNonNull(connection, "connection");
         if (streamByteBudget < 1 || readBufferSize < 1) {
             throw new IllegalArgumentException("streamByteBudget " + streamByteBudget + ", readBufferSize "
                     + readBufferSize);

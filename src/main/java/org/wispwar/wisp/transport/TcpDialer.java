@@ -49,6 +49,15 @@ public final class TcpDialer {
      * @throws java.net.ConnectException    refused (0x44)
      */
     public SocketChannel connect(String host, int port, Consumer<SocketChannel> onSocket) throws IOException {
+        return connect(host, port, onSocket, address -> { });
+    }
+
+    /**
+     * As {@link #connect(String, int, Consumer)}, telling {@code onDial} each address just before it is dialed (for
+     * the access log: the last one told is the one connected, or the last one tried).
+     */
+    public SocketChannel connect(String host, int port, Consumer<SocketChannel> onSocket, Consumer<InetAddress> onDial)
+            throws IOException {
         List<InetAddress> allowed = resolveAllowed(false, host, port);
         long deadline = System.nanoTime() + connectTimeout.toNanos();
         IOException last = null;
@@ -60,6 +69,7 @@ public final class TcpDialer {
             SocketChannel socket = SocketChannel.open(
                     address instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
             onSocket.accept(socket);
+            onDial.accept(address);
             try {
                 socket.setOption(StandardSocketOptions.TCP_NODELAY, tcpNoDelay);
                 socket.socket().connect(new InetSocketAddress(address, port),

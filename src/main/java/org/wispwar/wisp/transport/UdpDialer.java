@@ -31,10 +31,17 @@ public final class UdpDialer {
      */
     public DatagramChannel connect(String host, int port, Consumer<? super DatagramChannel> onSocket)
             throws IOException {
+        return connect(host, port, onSocket, address -> { });
+    }
+
+    /** As {@link #connect(String, int, Consumer)}, telling {@code onDial} the address it connects to. */
+    public DatagramChannel connect(String host, int port, Consumer<? super DatagramChannel> onSocket,
+            Consumer<InetAddress> onDial) throws IOException {
         InetAddress address = addresses.resolveAllowed(true, host, port).get(0);
         DatagramChannel channel = DatagramChannel.open(
                 address instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
         onSocket.accept(channel);
+        onDial.accept(address);
         channel.connect(new InetSocketAddress(address, port));
         return channel;
     }

@@ -14,7 +14,9 @@ import org.wispwar.wisp.config.WispConfig;
 import org.wispwar.wisp.limits.ByteBudget;
 import org.wispwar.wisp.limits.ConnectionLimits;
 import org.wispwar.wisp.metrics.WispMetrics;
+import org.wispwar.wisp.stream.AccessLog;
 import org.wispwar.wisp.stream.BufferPool;
+import org.wispwar.wisp.stream.ConnectionRecord;
 import org.wispwar.wisp.stream.PacketSender;
 import org.wispwar.wisp.stream.ReadControl;
 import org.wispwar.wisp.stream.ReadGate;
@@ -58,9 +60,17 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
     /** Receive thread only: bytes of the current client message so far, or -1 between messages. */
     private long messageLength = -1;
 
-    /** Everything a bridge draws on besides its config, as for a Wisp connection. */
+    /**
+     * Everything a bridge draws on besides its config, as for a Wisp connection; {@code connection} null: a client from
+     * nowhere in particular, with the access log on.
+     */
     public record Resources(PacketSender sender, TcpDialer dialer, WispMetrics metrics, BufferPool buffers,
-            ByteBudget serverBudget, ReadControl reads, ConnectionLimits limits) {
+            ByteBudget serverBudget, ReadControl reads, ConnectionLimits limits, ConnectionRecord connection) {
+        /** Without a connection record (tests). */
+        public Resources(PacketSender sender, TcpDialer dialer, WispMetrics metrics, BufferPool buffers,
+                ByteBudget serverBudget, ReadControl reads, ConnectionLimits limits) {
+            this(sender, dialer, metrics, buffers, serverBudget, reads, limits, null);
+        }
     }
 
     /** Counts one session and one stream until it closes; call {@link #start()} next. */
@@ -68,9 +78,11 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
         ExecutorService threads = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("wsproxy-" + id + "-", 0).factory());
         ByteBudget connection = r.serverBudget().child(WispConfig.CONNECTION_BYTE_BUDGET, config.connectionByteBudget());
+        ConnectionRecord record = r.connection() != null ? r.connection() : new ConnectionRecord(id, null, null, null,
+                ConnectionRecord.Kind.WSPROXY, target.toString(), true);
         StreamContext context = new StreamContext(id, r.sender(), (name, task) -> r.metrics().spawn(threads, name, task),
                 r.metrics(), r.dialer(), r.buffers(), connection, config.streamByteBudget(), r.limits(),
-                config.readBufferSize());
+                config.readBufferSize(), record);
         return new WsproxyBridge(id, target, config, context, threads, new ReadGate(r.reads(), connection, r.metrics()));
     }
 
@@ -84,6 +96,13 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
         this.gate = gate;
         context.metrics().sessionOpened();
         context.metrics().streamOpened(WispMetrics.StreamKind.WSPROXY);
+        context.connection().streamOpened();
+        context.connection().logOpened();
+    }
+
+    /** Who the client is and what the connection moved (for JMX and the logs). */
+    public ConnectionRecord connection() {
+        return context.connection();
     }
 
     public String id() {
@@ -110,6 +129,9 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
         }
         messageLength += n;
         if (messageLength > maxMessageSize) {
+            // INFO: it ends the client's own connection, so a client cannot flood the log with it
+            LOG.log(System.Logger.Level.INFO, "[{0}] message over {1} bytes (wisp.maxMessageSize), closing with 1009",
+                    id, Long.toString(maxMessageSize));
             close(new WsproxyClose(WsproxyClose.MESSAGE_TOO_BIG, WsproxyClose.TOO_BIG), true);
             return;
         }
@@ -127,7 +149,7 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
      * destination that takes none of it within wisp.destinationTimeout is cut off.
      */
     public void finish() {
-        finish(null, false);
+        finish(null, false, EndedBy.CLIENT);
     }
 
     /**
@@ -135,7 +157,12 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
      * interrupted. Idempotent; may be called from any thread.
      */
     public void shutdown() {
-        close(null, false);
+        shutdown(EndedBy.CONNECTION);
+    }
+
+    /** As {@link #shutdown()}, saying who ended the connection (for the access log). */
+    public void shutdown(EndedBy by) {
+        close(null, false, by);
         threads.shutdownNow();
     }
 
@@ -158,7 +185,7 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
 
     @Override
     protected Closeable connect() throws Exception {
-        return context.dialer().connect(target.host(), target.port(), this::attach);
+        return context.dialer().connect(target.host(), target.port(), this::attach, this::dialing);
     }
 
     @Override
@@ -183,7 +210,7 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
     @Override
     protected void onEof() {
         if (!isFinishing()) {
-            close(WsproxyClose.from(new EOFException("destination EOF")), true);
+            close(WsproxyClose.from(new EOFException("destination EOF")), true, EndedBy.DESTINATION);
         }
         // finishing: -up still writes the client's last bytes, then closes
     }
@@ -193,7 +220,7 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
         // The WebSocket is gone, or the send timed out and the sender has closed it (1001).
         LOG.log(System.Logger.Level.DEBUG, "[{0}] send to the client failed: {1}", id, e.toString());
         if (!isFinishing()) {
-            close(null, false);
+            close(null, false, EndedBy.CONNECTION);
         }
     }
 
@@ -210,8 +237,16 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
         LOG.log(System.Logger.Level.DEBUG, "[{0}] wsproxy to {1} closed: {2}", id, target,
                 how == null ? "WebSocket gone" : how);
         if (how != null && notifyPeer) {
+            context.connection().closing(how.code(), how.reason(), "server");
             context.sender().closeConnection(how.code(), how.reason());
         }
+        EndedBy by = endedBy();
+        java.net.InetAddress address = dialed();
+        AccessLog.log(context.connection(), new AccessLog.Entry(id, null, "wsproxy",
+                AccessLog.hostPort(target.host(), target.port()), address == null ? null : address.getHostAddress(),
+                bytesUp(), bytesDown(), ageMillis(), how == null ? null : Integer.toString(how.code()),
+                by == null ? null : by.label()));
+        context.connection().logClosed();
         done.complete(null);
     }
 }

@@ -108,7 +108,8 @@ class HealthTest {
     @Test
     void theMBeanSwitchesTheSharedState() {
         start();
-        WispStats mbean = new WispStats(metrics, () -> new MemoryStats(null, null, null), state);
+        WispStats mbean = new WispStats(metrics, () -> new MemoryStats(null, null, null), state, java.util.List::of,
+                id -> false);
         assertFalse(mbean.isDraining());
         mbean.drain();
         assertTrue(mbean.isDraining());

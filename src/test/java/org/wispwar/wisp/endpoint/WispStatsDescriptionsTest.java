@@ -37,7 +37,7 @@ class WispStatsDescriptionsTest {
     void register() throws Exception {
         name = new ObjectName("org.wispwar.wisp:type=Wisp,context=" + ObjectName.quote("/described-test"));
         health.started(new WispMetrics(), () -> true);
-        server.registerMBean(new DescribedMBean<>(new WispStats(new WispMetrics(), NO_MEMORY, health),
+        server.registerMBean(new DescribedMBean<>(new WispStats(new WispMetrics(), NO_MEMORY, health, java.util.List::of, id -> false),
                 WispStatsMBean.class, WispStatsDescriptions.BEAN, WispStatsDescriptions.BY_NAME), name);
     }
 
@@ -76,8 +76,8 @@ class WispStatsDescriptionsTest {
         }
         assertEquals(List.of(), undescribed, "add a row to WispStatsDescriptions.BY_NAME");
         assertTrue(info.getAttributes().length >= 22, "all attributes seen: " + info.getAttributes().length);
-        assertEquals(List.of("drain", "resume"), Arrays.stream(info.getOperations()).map(MBeanOperationInfo::getName)
-                .sorted().toList());
+        assertEquals(List.of("closeConnection", "drain", "listConnections", "resume"), Arrays.stream(
+                info.getOperations()).map(MBeanOperationInfo::getName).sorted().toList());
     }
 
     @Test
@@ -85,7 +85,10 @@ class WispStatsDescriptionsTest {
         MBeanInfo info = server.getMBeanInfo(name);
         List<String> names = new ArrayList<>();
         Arrays.stream(info.getAttributes()).forEach(a -> names.add(a.getName()));
-        Arrays.stream(info.getOperations()).forEach(o -> names.add(o.getName()));
+        for (MBeanOperationInfo o : info.getOperations()) {
+            names.add(o.getName());
+            Arrays.stream(o.getSignature()).forEach(p -> names.add(o.getName() + "." + p.getName()));
+        }
         List<String> stale = WispStatsDescriptions.BY_NAME.keySet().stream().filter(k -> !names.contains(k)).toList();
         assertEquals(List.of(), stale, "rows for names the MBean does not have");
     }

@@ -329,11 +329,12 @@ abstract class DeploymentChecks {
             }
         }
         assertFalse(sessionLines.isEmpty(), "DEBUG/TRACE lines from the session: " + records.size() + " records");
-        String id = sessionLines.get(0).replaceAll("^\\[([0-9a-z]+)].*", "$1");
+        String id = sessionLines.get(0).replaceAll("^\\[([0-9a-z]+\\.[0-9a-z]+)].*", "$1");
         for (String line : sessionLines) {
             assertTrue(line.startsWith("[" + id + "] "), "every session line starts with the connection id: " + line);
         }
-        assertTrue(sessionLines.stream().anyMatch(l -> l.matches("\\[" + id + "] >> DATA 0x00000007 \\d+")),
+        String trace = "\\[" + java.util.regex.Pattern.quote(id) + "] >> DATA 0x00000007 \\d+";
+        assertTrue(sessionLines.stream().anyMatch(l -> l.matches(trace)),
                 "the packet trace names type, stream and length only: " + sessionLines);
     }
 

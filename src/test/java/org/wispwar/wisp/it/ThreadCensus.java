@@ -21,9 +21,9 @@ final class ThreadCensus {
     private static final Pattern NAME = Pattern.compile("\"name\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
     /**
      * A connection's thread (design.md §2): wisp-<session>-<stream>-up/-down, wisp-<session>-handshake,
-     * wsproxy-<id>-up/-down; session ids are base 36. Not the deployment's own wisp-housekeeping.
+     * wsproxy-<id>-up/-down; ids are <deployment>.<connection>, both base 36. Not the deployment's own wisp-housekeeping.
      */
-    private static final Pattern STREAM_THREAD = Pattern.compile("(wisp|wsproxy)-[0-9a-z]+-.+");
+    private static final Pattern STREAM_THREAD = Pattern.compile("(wisp|wsproxy)-[0-9a-z]+\\.[0-9a-z]+-.+");
 
     private ThreadCensus() {
     }

@@ -21,6 +21,7 @@ import org.wispwar.wisp.limits.ClientLimits;
 import org.wispwar.wisp.limits.ByteBudget;
 import org.wispwar.wisp.limits.ConnectionLimits;
 import org.wispwar.wisp.stream.BufferPool;
+import org.wispwar.wisp.stream.ConnectionRecord;
 import org.wispwar.wisp.testing.RecordingReadControl;
 
 /**
@@ -38,7 +39,7 @@ final class SessionHarness {
     final WispSession session;
 
     SessionHarness(WispConfig config, HostResolver resolver, boolean allowPrivateAddresses) {
-        this(config, resolver, allowPrivateAddresses, null);
+        this(config, resolver, allowPrivateAddresses, (V2Settings) null);
     }
 
     /** A v2 session when {@code v2} is not null. */
@@ -49,6 +50,17 @@ final class SessionHarness {
     /** With {@code limited}, the session gets the config's limits as a connection from 192.0.2.1 would. */
     SessionHarness(WispConfig config, HostResolver resolver, boolean allowPrivateAddresses, V2Settings v2,
             boolean limited) {
+        this(config, resolver, allowPrivateAddresses, v2, limited, null);
+    }
+
+    /** A v1 session of this connection (who the client is, for the connection lines and the access log). */
+    SessionHarness(WispConfig config, HostResolver resolver, boolean allowPrivateAddresses,
+            ConnectionRecord connection) {
+        this(config, resolver, allowPrivateAddresses, null, false, connection);
+    }
+
+    private SessionHarness(WispConfig config, HostResolver resolver, boolean allowPrivateAddresses, V2Settings v2,
+            boolean limited, ConnectionRecord connection) {
         this.config = config;
         TcpDialer dialer = new TcpDialer(resolver, DestinationPolicy.of(allowPrivateAddresses), config.connectTimeout(),
                 config.tcpNoDelay());
@@ -58,7 +70,7 @@ final class SessionHarness {
                 : null;
         this.serverBudget = new ByteBudget(WispConfig.SERVER_BYTE_BUDGET, config.serverByteBudget(), null);
         this.session = new WispSession("t", config, v2, new WispSession.Resources(sender, dialer, metrics, buffers,
-                serverBudget, reads, limits, null));
+                serverBudget, reads, limits, null, connection));
     }
 
     /** A config with every value a test cares about; the rest as the defaults. */
