@@ -1,5 +1,6 @@
 package org.wispwar.wisp.endpoint;
 
+import jakarta.enterprise.inject.spi.CDI;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -15,14 +16,16 @@ import org.wispwar.wisp.auth.HandshakeAccess;
 import org.wispwar.wisp.config.Cidr;
 import org.wispwar.wisp.limits.ClientIp;
 import org.wispwar.wisp.stream.AccessLog;
+import org.wispwar.wisp.metrics.WispMetrics;
 
 /**
  * Refuses WebSocket upgrades that {@link HandshakeAccess} rejects, with 403 (Origin) or 401 (credentials, with
  * {@code WWW-Authenticate} for basic and bearer), before the container's upgrade filter and so before any endpoint
  * exists. Installed by {@link AccessControlListener} ahead of every other filter. Requests that are not upgrades (the
  * static index page) pass untouched. An approved upgrade is marked in {@link #APPROVED} for the rest of the request, so
- * {@link EndpointConfigurator#checkOrigin} can refuse any handshake this filter did not see. Thread-safe: immutable,
- * and the mark is per thread.
+ * {@link EndpointConfigurator#checkOrigin} can refuse any handshake this filter did not see. Each refusal is counted in
+ * {@link WispMetrics#upgradeRefused} (the deployment's counters, found through CDI at the first refusal: the filter is
+ * made before the beans). Thread-safe: the mark is per thread, the counters are atomics.
  */
 public final class AccessFilter implements Filter {
     private static final System.Logger LOG = System.getLogger(AccessFilter.class.getName());
@@ -37,6 +40,8 @@ public final class AccessFilter implements Filter {
     private final HandshakeAccess access;
     private final RefusalLog refusals;
     private final List<Cidr> trustedProxies;
+    /** The deployment's counters, looked up at the first refusal. */
+    private volatile WispMetrics metrics;
 
     /**
      * @param refusals       the deployment's bounded INFO log of refusals
@@ -70,6 +75,7 @@ public final class AccessFilter implements Filter {
             }
             case HandshakeAccess.Forbidden f -> {
                 refused(req, HttpServletResponse.SC_FORBIDDEN, f.detail());
+                countRefusal(HttpServletResponse.SC_FORBIDDEN);
                 resp.sendError(HttpServletResponse.SC_FORBIDDEN);
             }
             case HandshakeAccess.Unauthorized u -> {
@@ -77,9 +83,23 @@ public final class AccessFilter implements Filter {
                 for (String challenge : u.challenges()) {
                     resp.addHeader(WWW_AUTHENTICATE, challenge);
                 }
+                countRefusal(HttpServletResponse.SC_UNAUTHORIZED);
                 resp.sendError(HttpServletResponse.SC_UNAUTHORIZED);
             }
         }
+    }
+
+    private void countRefusal(int status) {
+        WispMetrics m = metrics;
+        if (m == null) {
+            try {
+                metrics = m = CDI.current().select(WispRegistry.class).get().metrics();
+            } catch (IllegalStateException e) {   // no CDI container (yet): the refusal still goes out, uncounted
+                LOG.log(System.Logger.Level.DEBUG, "refusal {0} not counted: {1}", status, e.toString());
+                return;
+            }
+        }
+        m.upgradeRefused(status);
     }
 
     /**

@@ -161,6 +161,7 @@ public final class WispEndpoint {
      * (a refused client costs the server little, so its lines must not cost more).
      */
     static void refuseConnection(WispRegistry registry, Session ws, ConnectionRecord c, ClientLimits.Refused r) {
+        registry.metrics().upgradeRefused(TRY_AGAIN_LATER);
         registry.refusals().refused("1013", () -> "[" + c.id() + "] connection refused (1013, " + r.limit() + "): "
                 + c.who());
         JakartaPacketSender.close(ws, TRY_AGAIN_LATER, r.reason());

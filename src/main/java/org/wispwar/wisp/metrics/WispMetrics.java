@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Live counters shared by every session of one deployment: what is open now, so tests and operators can see that
- * nothing outlives its stream. Thread-safe (atomics only).
+ * nothing outlives its stream. The statistics endpoint, the MBean and the Prometheus endpoint all read these; the
+ * durations (stream opens, DNS lookups, sessions) go on to the {@link Timings} set with {@link #timings(Timings)}.
+ * Thread-safe (atomics only).
  */
 public final class WispMetrics {
     private final AtomicLong sessions = new AtomicLong();
@@ -28,11 +30,18 @@ public final class WispMetrics {
     private final AtomicLong readsPaused = new AtomicLong();
     /** Times reading paused, by the budget that was full (its param name). */
     private final ConcurrentHashMap<String, LongAdder> readPauses = new ConcurrentHashMap<>();
-    /** WebSocket upgrades refused before they reached an endpoint, by the HTTP status they got. */
+    /**
+     * WebSocket upgrades refused, by the HTTP status they got before the upgrade (401, 403, 503) or the WebSocket close
+     * code sent right after it (1013: a per-IP limit).
+     */
     private final ConcurrentHashMap<Integer, LongAdder> upgradesRefused = new ConcurrentHashMap<>();
     /** Streams open now and opened so far, indexed by {@link StreamKind#ordinal()}. */
     private final AtomicLongArray streamsByKind = new AtomicLongArray(StreamKind.values().length);
     private final AtomicLongArray streamsOpenedByKind = new AtomicLongArray(StreamKind.values().length);
+    /** Connections open now and opened so far, indexed by {@link ConnectionKind#ordinal()}. */
+    private final AtomicLongArray sessionsByKind = new AtomicLongArray(ConnectionKind.values().length);
+    private final AtomicLongArray sessionsOpenedByKind = new AtomicLongArray(ConnectionKind.values().length);
+    private volatile Timings timings = Timings.NONE;
 
     /** What a stream carries, for the per-type counters. */
     public enum StreamKind {
@@ -44,12 +53,71 @@ public final class WispMetrics {
         OTHER
     }
 
-    public void sessionOpened() {
-        sessions.incrementAndGet();
+    /** What a connection (one WebSocket) speaks, for the per-kind counters. */
+    public enum ConnectionKind {
+        WISP_V1,
+        WISP_V2,
+        /** wsproxy: one raw TCP socket per WebSocket. */
+        WSPROXY
     }
 
-    public void sessionClosed() {
+    /**
+     * A WebSocket was admitted as a connection of {@code kind}. Returns when (System.nanoTime), for
+     * {@link #sessionClosed}.
+     */
+    public long sessionOpened(ConnectionKind kind) {
+        sessions.incrementAndGet();
+        sessionsByKind.incrementAndGet(kind.ordinal());
+        sessionsOpenedByKind.incrementAndGet(kind.ordinal());
+        return System.nanoTime();
+    }
+
+    /** The connection that {@link #sessionOpened} counted at {@code openedAt} has ended; its duration is recorded. */
+    public void sessionClosed(ConnectionKind kind, long openedAt) {
         sessions.decrementAndGet();
+        sessionsByKind.decrementAndGet(kind.ordinal());
+        timings.sessionEnded(kind, System.nanoTime() - openedAt);
+    }
+
+    /** Where the durations go from now on (the Prometheus histograms); {@link Timings#NONE} drops them. */
+    public void timings(Timings timings) {
+        this.timings = java.util.Objects.requireNonNull(timings, "timings");
+    }
+
+    /**
+     * A stream's destination connected ({@code connected}) or could not be reached, {@code nanos} after its CONNECT
+     * (for wsproxy: after the WebSocket was admitted) arrived.
+     */
+    public void streamOpenTook(long nanos, boolean connected) {
+        timings.streamOpened(nanos, connected);
+    }
+
+    /** A DNS lookup that went to the resolver (not a cache hit) took {@code nanos}, answered, failed or timed out. */
+    public void dnsLookupTook(long nanos) {
+        timings.dnsLookup(nanos);
+    }
+
+    /** Connections open now by kind, every kind listed. */
+    public Map<ConnectionKind, Long> sessionsByKind() {
+        return byConnectionKind(sessionsByKind);
+    }
+
+    /** Connections opened so far by kind, every kind listed. */
+    public Map<ConnectionKind, Long> sessionsOpenedByKind() {
+        return byConnectionKind(sessionsOpenedByKind);
+    }
+
+    private static Map<ConnectionKind, Long> byConnectionKind(AtomicLongArray counts) {
+        Map<ConnectionKind, Long> out = new java.util.EnumMap<>(ConnectionKind.class);
+        for (ConnectionKind k : ConnectionKind.values()) {
+            out.put(k, counts.get(k.ordinal()));
+        }
+        return out;
+    }
+
+    /** Streams ended so far with {@code reason} (0 when none). */
+    public long closes(CloseReason reason) {
+        return closesByReason.get(reason.code());
     }
 
     public void streamOpened(StreamKind kind) {
@@ -112,7 +180,10 @@ public final class WispMetrics {
         limitsTripped.computeIfAbsent(limit, k -> new LongAdder()).increment();
     }
 
-    /** A WebSocket upgrade was refused with this HTTP status before it reached an endpoint (503 while draining). */
+    /**
+     * A WebSocket upgrade was refused: {@code status} is the HTTP status before the upgrade (401 and 403 by the access
+     * filter, 503 while draining) or the WebSocket close code sent right after it (1013: a per-IP limit).
+     */
     public void upgradeRefused(int status) {
         upgradesRefused.computeIfAbsent(status, k -> new LongAdder()).increment();
     }
@@ -226,7 +297,7 @@ public final class WispMetrics {
         return out;
     }
 
-    /** Upgrades refused so far, by HTTP status. */
+    /** Upgrades refused so far, by status (only statuses that occurred), e.g. {401=2, 1013=1}. */
     public Map<Integer, Long> upgradesRefused() {
         Map<Integer, Long> out = new TreeMap<>();
         upgradesRefused.forEach((k, v) -> out.put(k, v.sum()));

@@ -56,6 +56,10 @@ public final class WispSession implements PacketReader.Handler {
     private final WispConfig config;
     private final PacketSender sender;
     private final WispMetrics metrics;
+    /** v1 or v2, for the per-kind counters and the session duration. */
+    private final WispMetrics.ConnectionKind kind;
+    /** When the metrics counted this connection (System.nanoTime), for its duration. */
+    private final long openedAt;
     private final ConcurrentHashMap<Integer, WispStream> streams = new ConcurrentHashMap<>();
     private final ExecutorService threads;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -135,7 +139,8 @@ public final class WispSession implements PacketReader.Handler {
         if (phase == Phase.OPEN) {
             openStreams();
         }
-        metrics.sessionOpened();
+        this.kind = v2 == null ? WispMetrics.ConnectionKind.WISP_V1 : WispMetrics.ConnectionKind.WISP_V2;
+        this.openedAt = metrics.sessionOpened(kind);
         connection.logOpened();
     }
 
@@ -486,7 +491,7 @@ public final class WispSession implements PacketReader.Handler {
         if (limits != null) {
             limits.release();
         }
-        metrics.sessionClosed();
+        metrics.sessionClosed(kind, openedAt);
         if (ended != null) {
             ended.run();
         }

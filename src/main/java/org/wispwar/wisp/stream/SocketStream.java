@@ -75,6 +75,8 @@ public abstract class SocketStream<R> {
      */
     private final ReentrantLock sendOrder = new ReentrantLock();
     private volatile Closeable socket;
+    /** When the stream was asked for (its CONNECT arrived), System.nanoTime: the start of its open time. */
+    private final long requestedAt = System.nanoTime();
     /** When a byte last moved either way (System.nanoTime), for idle timeouts. */
     private volatile long lastActivity = System.nanoTime();
     private final long openedNanos = System.nanoTime();
@@ -142,7 +144,14 @@ public abstract class SocketStream<R> {
 
     private void run() {
         try {
-            Closeable s = connect();
+            Closeable s;
+            try {
+                s = connect();
+            } catch (Exception e) {
+                context.metrics().streamOpenTook(System.nanoTime() - requestedAt, false);
+                throw e;
+            }
+            context.metrics().streamOpenTook(System.nanoTime() - requestedAt, true);
             if (!markConnected()) {
                 closeQuietly(s);
                 return;

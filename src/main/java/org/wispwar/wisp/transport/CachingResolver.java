@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import org.wispwar.wisp.config.PolicyConfig.DnsPreference;
@@ -27,8 +28,10 @@ import org.wispwar.wisp.config.PolicyConfig.DnsPreference;
  * TTLs, and an address-family preference. IP literals skip all of it (parsing them needs no lookup). Lookups run on a
  * small pool of daemon platform threads, so a resolver that hangs cannot pin the carriers of the virtual threads, and
  * the caller stops waiting after the timeout whatever the resolver does. The cache holds at most {@code maxEntries}
- * names; expired entries are dropped first, and when none is expired a new answer is simply not cached. The clock is
- * injectable so tests need no sleeps. Thread-safe.
+ * names; expired entries are dropped first, and when none is expired a new answer is simply not cached. Each lookup that
+ * goes to the delegate (not a cache hit, not a literal) is timed, answered, failed or timed out alike, and its duration
+ * in nanoseconds goes to {@code lookupTimes} (the DNS histogram). The clock is injectable so tests need no sleeps.
+ * Thread-safe.
  */
 public final class CachingResolver implements HostResolver, AutoCloseable {
     private static final Pattern LITERAL = Pattern.compile("[0-9.]+|\\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.%\\w-]*]?");
@@ -45,9 +48,17 @@ public final class CachingResolver implements HostResolver, AutoCloseable {
     private final int maxEntries;
     private final Map<String, Entry> cache = new ConcurrentHashMap<>();
     private final ExecutorService lookups;
+    private final LongConsumer lookupTimes;
 
     public CachingResolver(HostResolver delegate, Duration timeout, Duration ttl, Duration negativeTtl,
             DnsPreference preference, LongSupplier clock, int maxEntries) {
+        this(delegate, timeout, ttl, negativeTtl, preference, clock, maxEntries, nanos -> { });
+    }
+
+    /** As above, reporting how long each real lookup took to {@code lookupTimes} (nanoseconds). */
+    public CachingResolver(HostResolver delegate, Duration timeout, Duration ttl, Duration negativeTtl,
+            DnsPreference preference, LongSupplier clock, int maxEntries, LongConsumer lookupTimes) {
+        this.lookupTimes = java.util.Objects.requireNonNull(lookupTimes, "lookupTimes");
         this.delegate = delegate;
         this.timeoutNanos = timeout.toNanos();
         this.ttlNanos = ttl.toNanos();
@@ -93,6 +104,15 @@ public final class CachingResolver implements HostResolver, AutoCloseable {
     }
 
     private List<InetAddress> lookup(String host) throws UnknownHostException {
+        long start = System.nanoTime();   // the real time taken, whatever the injected cache clock says
+        try {
+            return lookupWithTimeout(host);
+        } finally {
+            lookupTimes.accept(System.nanoTime() - start);
+        }
+    }
+
+    private List<InetAddress> lookupWithTimeout(String host) throws UnknownHostException {
         Future<List<InetAddress>> f = lookups.submit(() -> delegate.resolve(host));
         try {
             List<InetAddress> a = f.get(timeoutNanos, TimeUnit.NANOSECONDS);

@@ -56,6 +56,8 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
     private final long maxMessageSize;
     private final ExecutorService threads;
     private final ReadGate gate;
+    /** When the metrics counted this connection (System.nanoTime), for its duration. */
+    private final long openedAt;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     /** Receive thread only: bytes of the current client message so far, or -1 between messages. */
     private long messageLength = -1;
@@ -94,7 +96,7 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
         this.maxMessageSize = config.maxMessageSize();
         this.threads = threads;
         this.gate = gate;
-        context.metrics().sessionOpened();
+        this.openedAt = context.metrics().sessionOpened(WispMetrics.ConnectionKind.WSPROXY);
         context.metrics().streamOpened(WispMetrics.StreamKind.WSPROXY);
         context.connection().streamOpened();
         context.connection().logOpened();
@@ -232,7 +234,7 @@ public final class WsproxyBridge extends SocketStream<WsproxyClose> {
     protected void closed(WsproxyClose how, boolean notifyPeer) {
         gate.close();
         context.metrics().streamClosed(WispMetrics.StreamKind.WSPROXY);
-        context.metrics().sessionClosed();
+        context.metrics().sessionClosed(WispMetrics.ConnectionKind.WSPROXY, openedAt);
         threads.shutdown();   // no new threads; the running ones end on their own now that the socket is closed
         LOG.log(System.Logger.Level.DEBUG, "[{0}] wsproxy to {1} closed: {2}", id, target,
                 how == null ? "WebSocket gone" : how);

@@ -1,10 +1,12 @@
 package org.wispwar.wisp.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -15,6 +17,7 @@ import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.transport.HostResolver;
 import org.wispwar.wisp.testing.UnansweredPort;
 import org.wispwar.wisp.testing.LoopbackServer;
+import org.wispwar.wisp.testing.RecordingTimings;
 import org.wispwar.wisp.testing.TestResolver;
 
 /**
@@ -53,6 +56,28 @@ class WispSessionConnectFailureTest extends SessionTestSupport {
         h.send(new Connect(STREAM, StreamType.TCP, closedPort, "127.0.0.1"));
 
         assertStreamClosedWith(CloseReason.SERVER_STREAM_CONNECTION_REFUSED);
+    }
+
+    @Test
+    void aRefusedConnectIsTimedAsAnOpenThatFailed() throws Exception {
+        open(true);
+        RecordingTimings timings = new RecordingTimings();
+        h.metrics.timings(timings);
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        long before = System.nanoTime();
+
+        h.send(new Connect(STREAM, StreamType.TCP, closedPort, "127.0.0.1"));
+
+        assertStreamClosedWith(CloseReason.SERVER_STREAM_CONNECTION_REFUSED);
+        long elapsed = System.nanoTime() - before;
+        assertEquals(List.of("open error"), timings.whats());
+        long took = timings.all().get(0).nanos();
+        assertTrue(took > 0 && took <= elapsed, "took " + took + " ns, within the " + elapsed + " ns the test saw");
+        h.session.shutdown();
+        assertEquals(List.of("open error", "session wisp_v1"), timings.whats(), "the session's duration at its end");
     }
 
     @Test

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import org.wispwar.wisp.protocol.Data;
 import org.wispwar.wisp.protocol.StreamType;
 import org.wispwar.wisp.protocol.WispPacket;
 import org.wispwar.wisp.testing.LoopbackServer;
+import org.wispwar.wisp.testing.RecordingTimings;
 import org.wispwar.wisp.testing.TestResolver;
 
 /** TCP streams to real loopback destinations: data both ways, both ends closing, id reuse, the stream cap. */
@@ -47,6 +49,27 @@ class WispSessionTcpStreamTest extends SessionTestSupport {
         assertEquals(1, h.metrics.sockets(), "connected sockets");
         assertEquals(11, h.metrics.bytesFromClients(), "bytes from the client");
         assertEquals(11, h.metrics.bytesToClients(), "bytes to the client");
+    }
+
+    @Test
+    void aStreamIsTimedFromItsConnectUntilTheDestinationConnected() throws Exception {
+        RecordingTimings timings = new RecordingTimings();
+        h.metrics.timings(timings);
+        server = LoopbackServer.start(LoopbackServer.ECHO);
+
+        long sent = System.nanoTime();
+        h.send(new Connect(1, StreamType.TCP, server.port(), TestResolver.SLOW_NAME));
+        resolver.awaitResolving();
+        long resolving = System.nanoTime();
+        resolver.release();
+        h.send(Data.of(1, "x".getBytes(UTF_8)));
+        assertEquals("x", new String(h.sender.collectData(1, 1), UTF_8));
+        long echoed = System.nanoTime();
+
+        assertEquals(List.of("open ok"), timings.whats());
+        long took = timings.all().get(0).nanos();
+        assertTrue(took >= resolving - sent && took <= echoed - sent,
+                "the open time covers the lookup the test held back: " + took + " ns");
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.wispwar.wisp.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -113,6 +114,47 @@ class CachingResolverTest {
             assertEquals(List.of(ip("2001:db8::1"), ip("2001:db8::2"), ip("192.0.2.1"), ip("192.0.2.2")),
                     v6.resolve("dual.example"));
             assertEquals(mixed, sys.resolve("dual.example"));
+        }
+    }
+
+    @Test
+    void onlyLookupsThatReachTheResolverAreTimed() throws Exception {
+        List<Long> times = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (CachingResolver r = new CachingResolver(counting(List.of(ip("93.184.216.34"))), Duration.ofSeconds(2),
+                Duration.ofSeconds(30), Duration.ofSeconds(5), DnsPreference.SYSTEM, now::get, 100, times::add)) {
+            r.resolve("example.com");
+            assertEquals(1, times.size(), "the first lookup is timed");
+            r.resolve("example.com");
+            r.resolve("127.0.0.1");
+            assertEquals(1, times.size(), "a cache hit and a literal are not");
+            assertThrows(UnknownHostException.class, () -> r.resolve("gone.invalid"));
+            assertEquals(2, times.size(), "a failed lookup is timed too");
+            assertThrows(UnknownHostException.class, () -> r.resolve("gone.invalid"));
+            assertEquals(2, times.size(), "a negative cache hit is not");
+            assertTrue(times.stream().allMatch(t -> t > 0), "real durations: " + times);
+        }
+    }
+
+    @Test
+    void aLookupThatTimesOutIsTimedAtTheTimeout() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Long> times = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HostResolver hanging = host -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of(InetAddress.getByName("93.184.216.34"));
+        };
+        try (CachingResolver r = new CachingResolver(hanging, Duration.ofMillis(200), Duration.ofSeconds(30),
+                Duration.ofSeconds(30), DnsPreference.SYSTEM, System::nanoTime, 100, times::add)) {
+            assertThrows(DnsTimeoutException.class, () -> r.resolve("slow.example"));
+            assertEquals(1, times.size());
+            long ms = times.get(0) / 1_000_000;
+            assertTrue(ms >= 200 && ms < 2000, "timed until the timeout: " + ms + " ms");
+        } finally {
+            release.countDown();
         }
     }
 
