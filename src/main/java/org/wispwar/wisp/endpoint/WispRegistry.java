@@ -22,6 +22,7 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.wispwar.wisp.config.LimitsConfig;
 import org.wispwar.wisp.config.PolicyConfig;
+import org.wispwar.wisp.config.ServerVersion;
 import org.wispwar.wisp.config.WispConfig;
 import org.wispwar.wisp.config.WispConfigProducer;
 import org.wispwar.wisp.auth.AuthorizedKeys;
@@ -30,6 +31,7 @@ import org.wispwar.wisp.limits.ByteBudget;
 import org.wispwar.wisp.limits.ClientLimits;
 import org.wispwar.wisp.limits.ConnectionLimits;
 import org.wispwar.wisp.metrics.ThroughputHistory;
+import org.wispwar.wisp.metrics.PrometheusMetrics;
 import org.wispwar.wisp.metrics.WispMetrics;
 import org.wispwar.wisp.limits.ClientIp;
 import org.wispwar.wisp.session.V2Settings;
@@ -66,6 +68,8 @@ public class WispRegistry {
     private final WispMetrics metrics = new WispMetrics();
     /** The last minutes of traffic for the status page, sampled by the housekeeping thread. */
     private volatile ThroughputHistory history;
+    /** The same counters for Prometheus, with the duration histograms; this deployment's own registry. */
+    private volatile PrometheusMetrics prometheus;
     private volatile WispConfig config;
     /** Bytes every connection holds for destinations, against wisp.serverByteBudget. */
     private volatile ByteBudget serverBudget;
@@ -91,8 +95,9 @@ public class WispRegistry {
         ids = new ConnectionIds();
         refusals = RefusalLog.of(context);
         PolicyConfig p = c.policy();
+        prometheus = new PrometheusMetrics(metrics, this::memory, ServerVersion.get());
         resolver = new CachingResolver(HostResolver.JDK, p.dnsTimeout(), p.dnsCacheTtl(), p.dnsNegativeCacheTtl(),
-                p.dnsPreference(), System::nanoTime, DNS_CACHE_ENTRIES);
+                p.dnsPreference(), System::nanoTime, DNS_CACHE_ENTRIES, metrics::dnsLookupTook);
         dialer = new TcpDialer(resolver, DestinationPolicy.of(c.allowPrivateAddresses(), p), c.connectTimeout(),
                 c.tcpNoDelay());
         routeDialer = new TcpDialer(resolver, DestinationPolicy.of(true), c.connectTimeout(), c.tcpNoDelay());
@@ -247,6 +252,11 @@ public class WispRegistry {
     /** The throughput of the last minutes, for the statistics endpoint (the status page's chart). */
     ThroughputHistory history() {
         return history;
+    }
+
+    /** The Prometheus view of {@link #metrics()}, for the metrics endpoint. */
+    PrometheusMetrics prometheus() {
+        return prometheus;
     }
 
     /** What connections hold for destinations now, against the budgets, for the statistics endpoint and the MBean. */
