@@ -8,11 +8,11 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.wispwar.wisp.protocol.CloseReason;
+import org.wispwar.wisp.testing.Exposition;
 
 /**
  * The Prometheus rendering of {@link WispMetrics}: every metric with the values the counters hold, the histograms'
@@ -37,17 +37,8 @@ class PrometheusMetricsTest {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** The samples of an exposition, {@code name{labels}} → value, in order. */
     static Map<String, Double> samples(String text) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (String line : text.split("\n")) {
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            int space = line.lastIndexOf(' ');
-            out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-        }
-        return out;
+        return Exposition.samples(text);
     }
 
     private static void assertSample(Map<String, Double> samples, String series, double expected) {
