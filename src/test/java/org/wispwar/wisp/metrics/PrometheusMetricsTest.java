@@ -222,6 +222,30 @@ class PrometheusMetricsTest {
     }
 
     @Test
+    void everyMetricIsDocumentedInTheReadmeAndEveryDocumentedOneExists() throws IOException {
+        WispMetrics m = new WispMetrics();
+        m.limitTripped("wisp.packetRateLimit");   // the per-param families are written once they have a param
+        m.readPaused("wisp.streamByteBudget");
+        java.util.Set<String> written = new java.util.TreeSet<>();
+        for (String line : render(new PrometheusMetrics(m, () -> MEMORY, "1"), null).split("\n")) {
+            if (line.startsWith("# TYPE ")) {
+                written.add(line.split(" ")[2]);
+            }
+        }
+        java.util.Set<String> documented = new java.util.TreeSet<>();
+        java.util.regex.Pattern name = java.util.regex.Pattern.compile("`(wisp_[a-z_]+)`");
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("README.md"))) {
+            if (line.startsWith("| `wisp_")) {
+                java.util.regex.Matcher names = name.matcher(line.substring(0, line.indexOf('|', 1)));
+                while (names.find()) {
+                    documented.add(names.group(1));
+                }
+            }
+        }
+        assertEquals(written, documented, "README \"Metrics (Prometheus)\" table vs the exposition");
+    }
+
+    @Test
     void theLibraryStartsNoThread() throws IOException {
         WispMetrics m = new WispMetrics();
         PrometheusMetrics p = new PrometheusMetrics(m, () -> MEMORY, "1");
