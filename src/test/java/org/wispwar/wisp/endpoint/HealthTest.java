@@ -34,8 +34,8 @@ class HealthTest {
     @Test
     void aStartedDeploymentIsLiveAndReadyInMicroProfileShape() {
         start();
-        metrics.sessionOpened();
-        metrics.sessionOpened();
+        metrics.sessionOpened(WispMetrics.ConnectionKind.WISP_V1);
+        metrics.sessionOpened(WispMetrics.ConnectionKind.WISP_V1);
         assertEquals("{\"status\":\"UP\",\"checks\":[{\"name\":\"deployment\",\"status\":\"UP\","
                 + "\"data\":{\"started\":true,\"housekeeping\":true}}]}", HealthJson.render(List.of(state.live())));
         assertEquals("{\"status\":\"UP\",\"checks\":[{\"name\":\"new-connections\",\"status\":\"UP\","

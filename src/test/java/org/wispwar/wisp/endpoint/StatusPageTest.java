@@ -30,7 +30,7 @@ class StatusPageTest {
         assertEquals(counters.substring(0, counters.length() - 1) + ",\"history\":{\"intervalMillis\":5000,"
                 + "\"capacity\":3,\"time\":[],\"bytesFromClients\":[],\"bytesToClients\":[],\"sessions\":[],"
                 + "\"streams\":[]}}", empty, "the existing fields unchanged, then history");
-        m.sessionOpened();
+        m.sessionOpened(WispMetrics.ConnectionKind.WISP_V1);
         m.streamOpened(WispMetrics.StreamKind.UDP);
         m.fromClient(12);
         m.toClient(34);

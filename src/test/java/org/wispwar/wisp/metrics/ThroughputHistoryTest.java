@@ -84,7 +84,7 @@ class ThroughputHistoryTest {
         ThroughputHistory h = ThroughputHistory.of(m);
         assertEquals(ThroughputHistory.DEFAULT_CAPACITY, h.capacity());
         assertEquals(ThroughputHistory.DEFAULT_INTERVAL, h.interval());
-        m.sessionOpened();
+        m.sessionOpened(WispMetrics.ConnectionKind.WISP_V1);
         m.streamOpened(WispMetrics.StreamKind.TCP);
         m.fromClient(5);
         m.toClient(9);
