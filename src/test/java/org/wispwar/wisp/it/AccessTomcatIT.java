@@ -8,13 +8,13 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.realm.MemoryRealm;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.junit.jupiter.api.Test;
+import org.wispwar.wisp.testing.Trees;
 
 /**
  * The access-control checks ({@link AccessChecks}) on the built WAR in embedded Tomcat 11. Tomcat's own parts: its
@@ -75,7 +75,7 @@ class AccessTomcatIT extends AccessChecks {
      */
     @Override
     URI startSecured() throws Exception {
-        deleteTree(SECURED_DIR);
+        Trees.delete(SECURED_DIR);
         Files.createDirectories(SECURED_DIR);
         Path war = SECURED_DIR.resolve("wisp");
         copyTree(WarContainer.WAR, war);
@@ -106,7 +106,7 @@ class AccessTomcatIT extends AccessChecks {
         if (tomcat != null && tomcat.context(SECURED) != null) {
             tomcat.undeploy(SECURED);
         }
-        deleteTree(SECURED_DIR);
+        Trees.delete(SECURED_DIR);
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
@@ -117,14 +117,4 @@ class AccessTomcatIT extends AccessChecks {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -9,12 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.wispwar.wisp.testing.Trees;
 
 /**
  * Debian's real nginx, started by a test as a foreground process on 127.0.0.1 with README "Behind nginx"'s recipe in
@@ -126,7 +126,7 @@ public final class Nginx implements AutoCloseable {
                 }
             }
         } catch (IOException | InterruptedException | RuntimeException | Error e) {
-            deleteTree(prefix);
+            Trees.delete(prefix);
             throw e;
         }
     }
@@ -224,7 +224,7 @@ public final class Nginx implements AutoCloseable {
                         + errorLog());
             }
         } finally {
-            deleteTree(prefix);
+            Trees.delete(prefix);
         }
     }
 
@@ -251,14 +251,4 @@ public final class Nginx implements AutoCloseable {
         return left.toString();
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -24,4 +24,16 @@ public final class Trees {
             }
         }
     }
+
+    /** Deletes {@code dir} and everything under it; nothing when it does not exist. */
+    public static void delete(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
 }
