@@ -41,6 +41,7 @@ import javax.management.openmbean.TabularData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.wispwar.wisp.testing.LogCapture;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.wispwar.wisp.protocol.Close;
@@ -150,6 +151,30 @@ abstract class DeploymentChecks {
             assertEquals(BUFFER, c.awaitInitialCredit(), "wisp.bufferSize from the container (Tomcat: a plain"
                     + " <Parameter>; Jetty: an override descriptor)");
             assertEquals(128, d.awaitInitialCredit(), "wisp.bufferSize's default, from the code");
+        }
+    }
+
+    @Test
+    void theDeployLogNamesEachParamSetAndWhereFromButNeverASecret() throws Exception {
+        String path = "/params-logged";
+        String secret = "do-not-print-" + Long.toHexString(System.nanoTime());
+        try (LogCapture log = LogCapture.of("org.wispwar.wisp")) {
+            server.deploy(path, Map.of("wisp.stats.enabled", "true", "wisp.stats.token", secret,
+                    "wisp.bufferSize", "64"));
+            try {
+                String line = log.await("naming the params of " + path,
+                        l -> l.startsWith("Wisp params at " + path + "/: "));
+                for (String part : List.of("wisp.bufferSize=64 (container)", "wisp.stats.enabled=true (container)",
+                        "wisp.stats.token=(secret) (container)")) {
+                    assertTrue(line.contains(part), part + " in: " + line);
+                }
+                assertFalse(line.contains("(web.xml)"), "the WAR's web.xml sets no param: " + line);
+                assertEquals(List.of(), log.containing(secret), "the token is never logged");
+                assertTrue(log.await("the ready line", l -> l.startsWith("Wisp server ")).startsWith(
+                        "Wisp server " + org.wispwar.wisp.config.ServerVersion.get() + " at "), "the version");
+            } finally {
+                server.undeploy(path);
+            }
         }
     }
 
