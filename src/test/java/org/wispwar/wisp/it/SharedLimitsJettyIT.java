@@ -1,0 +1,266 @@
+package org.wispwar.wisp.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.wispwar.wisp.protocol.CloseReason;
+import org.wispwar.wisp.testing.LogCapture;
+
+/**
+ * Per-client limits shared by two instances through Debian's real redis-server (wisp.sharedState): two separate
+ * embedded Jetty servers, each with the WAR deployed, pointing at one Redis on 127.0.0.1. Each test is one client IP
+ * (X-Forwarded-For from the trusted 127.0.0.1), so the tests' Redis keys never meet. The outage test stops and
+ * restarts Redis, so it runs last.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class SharedLimitsJettyIT {
+    RedisServer redis;
+    EmbeddedJetty a;
+    EmbeddedJetty b;
+    Targets echo;
+    LogCapture logs;
+
+    @BeforeAll
+    void start() throws Exception {
+        redis = RedisServer.start();
+        echo = Targets.echo();
+        logs = LogCapture.of("org.wispwar.wisp");
+        a = EmbeddedJetty.start(contexts("/a"));
+        b = EmbeddedJetty.start(contexts("/b"));
+        for (EmbeddedJetty j : List.of(a, b)) {
+            for (String path : List.of("-caps", "-rate", "-allow", "-deny")) {
+                String p = (j == a ? "/a" : "/b") + path;
+                assertTrue(j.context(p).isAvailable(), p + ": " + j.context(p).getUnavailableException());
+            }
+        }
+    }
+
+    /** Same params on both servers; the context paths differ only so that their MBeans do not clash. */
+    private Map<String, Map<String, String>> contexts(String prefix) {
+        Map<String, String> common = Map.of("wisp.sharedState", redis.uri(), "wisp.trustedProxies", "127.0.0.1, ::1",
+                "wisp.allowPrivateAddresses", "true");
+        Map<String, Map<String, String>> c = new LinkedHashMap<>();
+        c.put(prefix + "-caps", with(common, "wisp.maxConnectionsPerIp", "3", "wisp.streamRateLimit", "3"));
+        c.put(prefix + "-rate", with(common, "wisp.connectionRateLimit", "4"));
+        c.put(prefix + "-allow", with(common, "wisp.maxConnectionsPerIp", "2", "wisp.sharedState.onFailure", "allow"));
+        c.put(prefix + "-deny", with(common, "wisp.maxConnectionsPerIp", "2", "wisp.sharedState.onFailure", "deny"));
+        return c;
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String... kv) {
+        Map<String, String> m = new LinkedHashMap<>(base);
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (a != null) {
+                a.close();
+            }
+            if (b != null) {
+                b.close();
+            }
+        } finally {
+            if (logs != null) {
+                logs.close();
+            }
+            if (echo != null) {
+                echo.close();
+            }
+            if (redis != null) {
+                redis.close();
+            }
+        }
+    }
+
+    private static WispClient client(EmbeddedJetty j, String path, String ip) throws Exception {
+        return WispClient.connect(j.wispUri(path), Map.of("X-Forwarded-For", ip), List.of());
+    }
+
+    private static void assertAdmitted(WispClient c, String what) throws Exception {
+        assertEquals(128, c.awaitInitialCredit(), what + " is served");
+    }
+
+    private static void assertRefused(WispClient c, String reason, String what) throws Exception {
+        assertEquals(1013, c.awaitWebSocketClose(), what + " is refused");
+        assertEquals(reason, c.webSocketCloseReason(), what);
+    }
+
+    @Test
+    @Order(1)
+    void theConcurrentCapHoldsOverBothInstances() throws Exception {
+        String ip = "198.51.100.10";
+        List<WispClient> open = new ArrayList<>();
+        try {
+            for (EmbeddedJetty j : List.of(a, b, a)) {
+                WispClient c = client(j, j == a ? "/a-caps" : "/b-caps", ip);
+                open.add(c);
+                assertAdmitted(c, "connection " + open.size() + " of 3");
+            }
+            WispClient fourth = client(b, "/b-caps", ip);
+            open.add(fourth);
+            assertRefused(fourth, "too many connections from your address", "the 4th, on the instance holding 1");
+            assertEquals("3", redis.command("GET wisp:{" + ip + "}:connections"),
+                    "the count in Redis: the refused one is not counted");
+            open.remove(0).close();   // one on A closes: a place is free on either instance
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (true) {
+                WispClient again = client(b, "/b-caps", ip);
+                open.add(again);
+                try {
+                    assertAdmitted(again, "after one closed");
+                    break;
+                } catch (AssertionError e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    open.remove(again);
+                    again.close();
+                    Thread.sleep(50);   // the release is on its way to Redis; polled with a deadline
+                }
+            }
+        } finally {
+            for (WispClient c : open) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void theConnectionRateHoldsOverBothInstances() throws Exception {
+        String ip = "198.51.100.20";
+        List<WispClient> open = new ArrayList<>();
+        try {
+            for (EmbeddedJetty j : List.of(a, b, a, b)) {
+                WispClient c = client(j, j == a ? "/a-rate" : "/b-rate", ip);
+                open.add(c);
+                assertAdmitted(c, "new connection " + open.size() + " of 4 this minute");
+            }
+            WispClient fifth = client(a, "/a-rate", ip);
+            open.add(fifth);
+            assertRefused(fifth, "too many new connections from your address", "the 5th this minute");
+            WispClient other = client(b, "/b-rate", "198.51.100.21");
+            open.add(other);
+            assertAdmitted(other, "another client");
+        } finally {
+            for (WispClient c : open) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void theStreamRateHoldsOverBothInstances() throws Exception {
+        String ip = "198.51.100.30";
+        try (WispClient onA = client(a, "/a-caps", ip); WispClient onB = client(b, "/b-caps", ip)) {
+            assertAdmitted(onA, "on A");
+            assertAdmitted(onB, "on B");
+            onA.connectTcp(1, "127.0.0.1", echo.port());
+            onA.connectTcp(2, "127.0.0.1", echo.port());
+            onB.connectTcp(1, "127.0.0.1", echo.port());
+            for (WispClient c : List.of(onA, onB)) {
+                c.sendWithCredit(1, "ok".getBytes(), 64);
+                assertEquals("ok", new String(c.awaitBytes(1, 2)), "stream 1 is served");
+            }
+            onB.connectTcp(2, "127.0.0.1", echo.port());
+            onB.assertClosedWith(2, CloseReason.SERVER_STREAM_THROTTLED);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void anOutageIsAnsweredByOnFailureReportedOnceAndHealsWithoutARedeploy() throws Exception {
+        List<WispClient> open = new ArrayList<>();
+        try {
+            int before = logs.lines().size();
+            redis.stop();
+            WispClient denied = client(a, "/a-deny", "198.51.100.40");
+            open.add(denied);
+            assertRefused(denied, "shared limits unavailable", "onFailure=deny while Redis is down");
+
+            for (int i = 1; i <= 2; i++) {
+                WispClient c = client(a, "/a-allow", "198.51.100.41");
+                open.add(c);
+                assertAdmitted(c, "onFailure=allow: connection " + i + " of the local cap 2");
+            }
+            WispClient third = client(a, "/a-allow", "198.51.100.41");
+            open.add(third);
+            assertRefused(third, "too many connections from your address", "the local cap still holds");
+            String down = logs.await("WARNING for /a-allow/", 10, l -> l.contains("/a-allow/")
+                    && l.contains("does not answer"));
+            assertEquals(1, warnings(before, "/a-allow/"), "one WARNING for the outage: " + down);
+
+            redis.restart();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {   // the deny context admits again once a probe reaches Redis (at most each second)
+                WispClient c = client(a, "/a-deny", "198.51.100.42");
+                open.add(c);
+                try {
+                    assertAdmitted(c, "onFailure=deny after Redis is back");
+                    break;
+                } catch (AssertionError e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    open.remove(c);
+                    c.close();
+                    Thread.sleep(100);
+                }
+            }
+            logs.await("INFO for /a-deny/ back", 10, l -> l.contains("/a-deny/") && l.contains("answers again"));
+            assertEquals(1, warnings(before, "/a-allow/"), "still one WARNING for /a-allow/");
+
+            // every deployment's client has reconnected by itself (8 deployments + this query)
+            long reconnected = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (redis.connectedClients() < 9) {
+                if (System.nanoTime() > reconnected) {
+                    fail("deployments connected to Redis again: " + (redis.connectedClients() - 1) + " of 8");
+                }
+                Thread.sleep(50);
+            }
+            // shared again: the concurrent cap holds over both instances without a redeploy
+            String ip = "198.51.100.43";
+            for (EmbeddedJetty j : List.of(b, a, b)) {
+                WispClient c = client(j, j == a ? "/a-caps" : "/b-caps", ip);
+                open.add(c);
+                assertAdmitted(c, "connection " + open.size() + " after the outage");
+            }
+            WispClient fourth = client(a, "/a-caps", ip);
+            open.add(fourth);
+            assertRefused(fourth, "too many connections from your address", "the shared cap after the outage");
+        } finally {
+            for (WispClient c : open) {
+                c.close();
+            }
+        }
+    }
+
+    /** The outage WARNINGs of one deployment among the lines logged since {@code from}. */
+    private long warnings(int from, String context) {
+        List<String> lines = logs.lines();
+        return lines.subList(from, lines.size()).stream()
+                .filter(l -> l.contains(context) && l.contains("does not answer")).count();
+    }
+}
