@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -191,6 +192,51 @@ class SharedLimitsJettyIT {
 
     @Test
     @Order(4)
+    void wsproxyConnectionsCountAgainstTheSharedCapAndStreamRate() throws Exception {
+        // wsproxy has no forwarding header here: the client is 127.0.0.1 itself, which no other test uses
+        String counter = "GET wisp:{127.0.0.1}:connections";
+        List<WsproxyClient> open = new ArrayList<>();
+        try {
+            for (EmbeddedJetty j : List.of(a, b, a)) {
+                WsproxyClient w = WsproxyClient.connect(wsproxyUri(j));
+                open.add(w);
+                w.sendBinary("ping".getBytes());
+                assertEquals("ping", new String(w.awaitBytes(4)), "wsproxy connection " + open.size() + " of 3");
+            }
+            assertEquals("3", redis.command(counter), "wsproxy connections are counted in Redis");
+            WsproxyClient fourth = WsproxyClient.connect(wsproxyUri(b));
+            open.add(fourth);
+            assertEquals(1013, fourth.awaitClose());
+            assertEquals("too many connections from your address", fourth.closeReason());
+
+            open.remove(0).close();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!"2".equals(redis.command(counter))) {
+                if (System.nanoTime() > deadline) {
+                    fail("the closed wsproxy connection was not released in Redis: " + redis.command(counter));
+                }
+                Thread.sleep(20);
+            }
+            WispClient wispStream = WispClient.connect(a.wispUri("/a-caps"));   // a Wisp stream on the same budget
+            try (wispStream) {
+                assertAdmitted(wispStream, "a Wisp connection of the same client");
+                wispStream.connectTcp(1, "127.0.0.1", echo.port());
+                wispStream.assertClosedWith(1, CloseReason.SERVER_STREAM_THROTTLED);
+            }
+        } finally {
+            for (WsproxyClient w : open) {
+                w.close();
+            }
+        }
+    }
+
+    private URI wsproxyUri(EmbeddedJetty j) {
+        return URI.create("ws://127.0.0.1:" + j.port() + (j == a ? "/a-caps/" : "/b-caps/") + "127.0.0.1:"
+                + echo.port());
+    }
+
+    @Test
+    @Order(5)
     void anOutageIsAnsweredByOnFailureReportedOnceAndHealsWithoutARedeploy() throws Exception {
         List<WispClient> open = new ArrayList<>();
         try {
