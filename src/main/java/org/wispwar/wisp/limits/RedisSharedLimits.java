@@ -41,6 +41,8 @@ import org.wispwar.wisp.metrics.WispMetrics;
  * of an instance that crashed heals once no live instance refreshes it. Every call waits at most the configured
  * timeout; a failure or timeout is answered by onFailure and reported through {@link SharedStateHealth}. Lettuce
  * reconnects by itself once a connection was made; until the first one is, a background task retries each second.
+ * That task also probes a Redis marked DOWN and sends the decrements that could not be sent (releases while Redis was
+ * down, and INCRs that timed out but may have been carried out late).
  * Thread-safe.
  */
 public final class RedisSharedLimits implements SharedLimits {
@@ -49,7 +51,7 @@ public final class RedisSharedLimits implements SharedLimits {
     static final String PREFIX = "wisp:";
     /** How long a connection counter lives without a refresh. */
     static final Duration COUNTER_TTL = Duration.ofSeconds(60);
-    /** How often this instance refreshes its IPs' counters and retries lost releases. */
+    /** How often this instance refreshes its IPs' counters. */
     static final Duration REFRESH = Duration.ofSeconds(20);
     /** How long connecting may take; the deploy waits this long at most for the first connection. */
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
@@ -67,7 +69,7 @@ public final class RedisSharedLimits implements SharedLimits {
     private final ScheduledExecutorService timer;
     /** Connections this instance counted in Redis, by client IP: their counters' expiry is refreshed. */
     private final Map<String, AtomicInteger> counted = new ConcurrentHashMap<>();
-    /** Releases that could not reach Redis, by client IP: retried by the refresh task. */
+    /** Decrements that could not reach Redis (or undo a late INCR), by client IP: sent by the background task. */
     private final Map<String, AtomicInteger> unreleased = new ConcurrentHashMap<>();
     private final AtomicBoolean connecting = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -129,8 +131,8 @@ public final class RedisSharedLimits implements SharedLimits {
     }
 
     /**
-     * Connects to Redis (waiting at most the timeout: a Redis that is down does not fail the deployment) and starts
-     * the refresh task. {@code where} names the deployment in the log lines.
+     * Connects to Redis (waiting at most {@link #CONNECT_TIMEOUT}: a Redis that is down does not fail the deployment)
+     * and starts the background tasks. {@code where} names the deployment in the log lines.
      */
     public static RedisSharedLimits start(LimitsConfig limits, SharedStateConfig config, WispMetrics metrics,
             LongSupplier clock, String where) {
@@ -184,13 +186,32 @@ public final class RedisSharedLimits implements SharedLimits {
         });
     }
 
+    /**
+     * Each second: connects if no connection was ever made; while DOWN, probes Redis with a PING (so recovery is seen
+     * and reported without waiting for traffic); while UP, retries the releases that did not reach Redis.
+     */
     private void reconnectIfNeeded() {
-        if (connection == null && !closed.get()) {
+        if (closed.get()) {
+            return;
+        }
+        if (connection == null) {
             connect().whenComplete((v, e) -> {
                 if (e != null) {
                     LOG.log(System.Logger.Level.DEBUG, "shared state connect failed: {0}", e.toString());
                 }
             });
+            return;
+        }
+        if (!health.up()) {
+            await(() -> connection.async().ping());
+        }
+        if (health.up()) {
+            for (String ip : unreleased.keySet()) {
+                AtomicInteger n = unreleased.remove(ip);
+                if (n != null && n.get() > 0) {
+                    decrement(ip, n.get());
+                }
+            }
         }
     }
 
@@ -203,6 +224,14 @@ public final class RedisSharedLimits implements SharedLimits {
      * yet time for a probe, failed or too slow), which the caller answers by onFailure.
      */
     private <T> T await(java.util.function.Supplier<? extends Future<T>> call) {
+        return await(call, null);
+    }
+
+    /**
+     * As {@link #await(java.util.function.Supplier)}; {@code timedOut} runs when the call was sent but not answered in
+     * time (Redis may still carry it out), to undo it later.
+     */
+    private <T> T await(java.util.function.Supplier<? extends Future<T>> call, Runnable timedOut) {
         if (connection == null || !health.shouldTry()) {
             return null;
         }
@@ -219,10 +248,22 @@ public final class RedisSharedLimits implements SharedLimits {
             if (f != null) {
                 f.cancel(false);
             }
+            if (timedOut != null && isTimeout(e)) {
+                timedOut.run();
+            }
             health.failed(e);
             metrics.sharedStateFailed();
             return null;
         }
+    }
+
+    private static boolean isTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException || t instanceof io.lettuce.core.RedisCommandTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean deny() {
@@ -240,7 +281,7 @@ public final class RedisSharedLimits implements SharedLimits {
                 RedisFuture<Boolean> expire = r.expire(k, COUNTER_TTL.toSeconds());
                 return CompletableFuture.allOf(incr.toCompletableFuture(), expire.toCompletableFuture())
                         .thenCompose(v -> incr.toCompletableFuture());
-            });
+            }, () -> unreleased.computeIfAbsent(ip, x -> new AtomicInteger()).incrementAndGet());   // a late INCR
             if (open == null) {
                 return deny() ? Admission.UNAVAILABLE : Admission.UNCOUNTED;
             }
@@ -269,7 +310,7 @@ public final class RedisSharedLimits implements SharedLimits {
         decrement(ip, 1);
     }
 
-    /** A DECRBY sent without waiting; if it fails, it is kept for the refresh task to retry. */
+    /** A DECRBY sent without waiting; if it fails, it is kept for the background task to retry. */
     private void decrement(String ip, int n) {
         StatefulRedisConnection<byte[], byte[]> c = connection;
         if (c == null) {
@@ -316,7 +357,7 @@ public final class RedisSharedLimits implements SharedLimits {
         return wait;
     }
 
-    /** Keeps this instance's counters alive and retries the releases that did not reach Redis. */
+    /** Keeps the counters of the IPs this instance holds connections of from expiring. */
     void refresh() {
         StatefulRedisConnection<byte[], byte[]> c = connection;
         if (c == null || !health.up()) {
@@ -324,12 +365,6 @@ public final class RedisSharedLimits implements SharedLimits {
         }
         for (String ip : counted.keySet()) {
             c.async().expire(key(ip, "connections"), COUNTER_TTL.toSeconds());
-        }
-        for (String ip : unreleased.keySet()) {
-            AtomicInteger n = unreleased.remove(ip);
-            if (n != null && n.get() > 0) {
-                decrement(ip, n.get());
-            }
         }
     }
 

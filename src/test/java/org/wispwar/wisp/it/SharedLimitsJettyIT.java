@@ -237,6 +237,32 @@ class SharedLimitsJettyIT {
 
     @Test
     @Order(5)
+    void aRedisThatDoesNotAnswerDelaysAnUpgradeByAtMostTheTimeout() throws Exception {
+        int before = logs.lines().size();
+        assertEquals("+OK", redis.command("CLIENT PAUSE 4000 ALL"), "Redis holds every command for 4 s");
+        long start = System.nanoTime();
+        try (WispClient c = client(b, "/b-allow", "198.51.100.50")) {
+            assertAdmitted(c, "onFailure=allow while Redis is paused");
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(ms < 2000, "the upgrade waited " + ms + " ms for a Redis paused for 4 s (timeout 200 ms)");
+            System.out.println("upgrade to initial credit with Redis paused: " + ms + " ms");
+        }
+        logs.await("WARNING for /b-allow/", 10, l -> l.contains("/b-allow/") && l.contains("no answer in time"));
+        assertEquals(1, warnings(before, "/b-allow/"));
+        // the pause ends by itself (CLIENT UNPAUSE would wait too); the INCR sent before the timeout is carried out
+        // then, and the shared limits' background task takes it back
+        String counter = "GET wisp:{198.51.100.50}:connections";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+        while (!"0".equals(redis.command(counter))) {
+            if (System.nanoTime() > deadline) {
+                fail("the late INCR was not undone: " + redis.command(counter));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    @Order(6)
     void anOutageIsAnsweredByOnFailureReportedOnceAndHealsWithoutARedeploy() throws Exception {
         List<WispClient> open = new ArrayList<>();
         try {
@@ -300,6 +326,29 @@ class SharedLimitsJettyIT {
             for (WispClient c : open) {
                 c.close();
             }
+        }
+    }
+
+    @Test
+    @Order(7)
+    void stoppingTheServersLeavesNoRedisClientOrThread() throws Exception {
+        a.close();
+        b.close();
+        a = null;
+        b = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            List<String> left = ThreadCensus.names().stream().filter(n -> n.startsWith("lettuce-")
+                    || n.startsWith("wisp-shared-state") || n.startsWith("globalEventExecutor")).toList();
+            int clients = redis.connectedClients();
+            if (left.isEmpty() && clients == 1) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("after both servers stopped: threads " + left + ", Redis clients besides this one: "
+                        + (clients - 1));
+            }
+            Thread.sleep(50);
         }
     }
 
