@@ -31,6 +31,10 @@ import org.wispwar.wisp.testing.LogCapture;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class SharedLimitsJettyIT {
+    /** wisp.bandwidthPerIp of the -bw contexts, bytes per second. */
+    static final long BANDWIDTH = 256 * 1024;
+    /** Deployments, each with its own Redis connection: 5 contexts on each of 2 servers. */
+    static final int DEPLOYMENTS = 10;
     RedisServer redis;
     EmbeddedJetty a;
     EmbeddedJetty b;
@@ -45,7 +49,7 @@ class SharedLimitsJettyIT {
         a = EmbeddedJetty.start(contexts("/a"));
         b = EmbeddedJetty.start(contexts("/b"));
         for (EmbeddedJetty j : List.of(a, b)) {
-            for (String path : List.of("-caps", "-rate", "-allow", "-deny")) {
+            for (String path : List.of("-caps", "-rate", "-allow", "-deny", "-bw")) {
                 String p = (j == a ? "/a" : "/b") + path;
                 assertTrue(j.context(p).isAvailable(), p + ": " + j.context(p).getUnavailableException());
             }
@@ -61,6 +65,7 @@ class SharedLimitsJettyIT {
         c.put(prefix + "-rate", with(common, "wisp.connectionRateLimit", "4"));
         c.put(prefix + "-allow", with(common, "wisp.maxConnectionsPerIp", "2", "wisp.sharedState.onFailure", "allow"));
         c.put(prefix + "-deny", with(common, "wisp.maxConnectionsPerIp", "2", "wisp.sharedState.onFailure", "deny"));
+        c.put(prefix + "-bw", with(common, "wisp.bandwidthPerIp", Long.toString(BANDWIDTH)));
         return c;
     }
 
@@ -237,6 +242,38 @@ class SharedLimitsJettyIT {
 
     @Test
     @Order(5)
+    void theBandwidthPerIpHoldsOverBothInstances() throws Exception {
+        String ip = "198.51.100.60";
+        try (Targets source = Targets.source(); WispClient onA = client(a, "/a-bw", ip);
+                WispClient onB = client(b, "/b-bw", ip)) {
+            assertAdmitted(onA, "on A");
+            assertAdmitted(onB, "on B");
+            onA.connectTcp(1, "127.0.0.1", source.port());
+            onB.connectTcp(1, "127.0.0.1", source.port());
+            long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (onA.receivedCount(1) == 0 || onB.receivedCount(1) == 0) {   // both downloads are flowing
+                if (System.nanoTime() > warm) {
+                    fail("no bytes arrived: A " + onA.receivedCount(1) + ", B " + onB.receivedCount(1));
+                }
+                Thread.sleep(10);
+            }
+            long start = System.nanoTime();
+            long a0 = onA.receivedCount(1);
+            long b0 = onB.receivedCount(1);
+            Thread.sleep(3000);   // a measured window, not a wait for a condition
+            long seconds = System.nanoTime() - start;
+            long got = onA.receivedCount(1) - a0 + onB.receivedCount(1) - b0;
+            double rate = got * 1e9 / seconds;
+            System.out.printf("shared bandwidth: %d bytes in %.2f s over both instances = %.0f B/s (cap %d B/s)%n",
+                    got, seconds / 1e9, rate, BANDWIDTH);
+            assertTrue(rate < BANDWIDTH * 1.3, "both instances together stay near the one cap: " + rate + " B/s");
+            assertTrue(rate > BANDWIDTH * 0.5, "and the cap is used: " + rate + " B/s");
+            assertTrue(onA.receivedCount(1) - a0 > 0 && onB.receivedCount(1) - b0 > 0, "both were served");
+        }
+    }
+
+    @Test
+    @Order(6)
     void aRedisThatDoesNotAnswerDelaysAnUpgradeByAtMostTheTimeout() throws Exception {
         int before = logs.lines().size();
         assertEquals("+OK", redis.command("CLIENT PAUSE 4000 ALL"), "Redis holds every command for 4 s");
@@ -262,7 +299,7 @@ class SharedLimitsJettyIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void anOutageIsAnsweredByOnFailureReportedOnceAndHealsWithoutARedeploy() throws Exception {
         List<WispClient> open = new ArrayList<>();
         try {
@@ -304,11 +341,12 @@ class SharedLimitsJettyIT {
             logs.await("INFO for /a-deny/ back", 10, l -> l.contains("/a-deny/") && l.contains("answers again"));
             assertEquals(1, warnings(before, "/a-allow/"), "still one WARNING for /a-allow/");
 
-            // every deployment's client has reconnected by itself (8 deployments + this query)
+            // every deployment's client has reconnected by itself (+ 1: this query)
             long reconnected = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (redis.connectedClients() < 9) {
+            while (redis.connectedClients() < DEPLOYMENTS + 1) {
                 if (System.nanoTime() > reconnected) {
-                    fail("deployments connected to Redis again: " + (redis.connectedClients() - 1) + " of 8");
+                    fail("deployments connected to Redis again: " + (redis.connectedClients() - 1) + " of "
+                            + DEPLOYMENTS);
                 }
                 Thread.sleep(50);
             }
@@ -330,7 +368,7 @@ class SharedLimitsJettyIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void stoppingTheServersLeavesNoRedisClientOrThread() throws Exception {
         a.close();
         b.close();
