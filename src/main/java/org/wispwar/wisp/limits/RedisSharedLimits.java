@@ -78,7 +78,10 @@ public final class RedisSharedLimits implements SharedLimits {
     private final BucketConfiguration connectionRate;
     private final BucketConfiguration streamRate;
     private final BucketConfiguration bandwidth;
+    /** Tokens of the bandwidth buckets (and the most charged in one call). */
     private final long bandwidthChunk;
+    /** Bytes per bandwidth token: 1, or 1024 above 1e9 B/s. */
+    private final long byteUnit;
 
     private RedisSharedLimits(LimitsConfig limits, SharedStateConfig config, WispMetrics metrics, LongSupplier clock,
             String where) {
@@ -106,10 +109,12 @@ public final class RedisSharedLimits implements SharedLimits {
         this.connectionRate = perMinute(limits.connectionRateLimit());
         this.streamRate = perMinute(limits.streamRateLimit());
         long rate = limits.bandwidthPerIp();
-        this.bandwidthChunk = Math.max(rate / 10, 64 * 1024);
+        // Bucket4j refills at most one token per nanosecond: above 1e9 B/s a token is a KiB
+        this.byteUnit = rate > 1_000_000_000L ? 1024 : 1;
+        this.bandwidthChunk = Math.max(rate / 10, 64 * 1024) / byteUnit;
         this.bandwidth = rate > 0 ? BucketConfiguration.builder()
-                .addLimit(Bandwidth.builder().capacity(bandwidthChunk).refillGreedy(rate, Duration.ofSeconds(1))
-                        .build())
+                .addLimit(Bandwidth.builder().capacity(bandwidthChunk)
+                        .refillGreedy(rate / byteUnit, Duration.ofSeconds(1)).build())
                 .build() : null;
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
                 .reconnectDelay(Delay.constant(Duration.ofMillis(500))).build();
@@ -346,7 +351,7 @@ public final class RedisSharedLimits implements SharedLimits {
         }
         byte[] k = key(ip, up ? "bytes-up" : "bytes-down");
         long wait = 0;
-        for (long left = bytes; left > 0; left -= bandwidthChunk) {
+        for (long left = (bytes + byteUnit - 1) / byteUnit; left > 0; left -= bandwidthChunk) {
             long n = Math.min(left, bandwidthChunk);
             Long w = await(() -> buckets.builder().build(k, bandwidth).consumeIgnoringRateLimits(n));
             if (w == null) {
