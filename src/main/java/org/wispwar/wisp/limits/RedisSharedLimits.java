@@ -67,6 +67,9 @@ public final class RedisSharedLimits implements SharedLimits {
     private final RedisClient client;
     private final RedisURI uri;
     private final ScheduledExecutorService timer;
+    /** Every Redis call of a caller runs on one of these virtual threads (see {@link #await}). */
+    private final java.util.concurrent.ExecutorService calls = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("wisp-shared-state-call").factory());
     /** Connections this instance counted in Redis, by client IP: their counters' expiry is refreshed. */
     private final Map<String, AtomicInteger> counted = new ConcurrentHashMap<>();
     /** Decrements that could not reach Redis (or undo a late INCR), by client IP: sent by the background task. */
@@ -141,6 +144,33 @@ public final class RedisSharedLimits implements SharedLimits {
      */
     public static RedisSharedLimits start(LimitsConfig limits, SharedStateConfig config, WispMetrics metrics,
             LongSupplier clock, String where) {
+        return onOwnThread(() -> startHere(limits, config, metrics, clock, where));
+    }
+
+    /**
+     * Runs {@code task} on a virtual thread of its own and waits for it: Lettuce and Netty leave thread-locals (Netty's
+     * InternalThreadLocalMap) on whatever thread calls them, and the container's threads must stay clean of them
+     * (Tomcat reports them at undeploy as a leak).
+     */
+    private static <T> T onOwnThread(java.util.concurrent.Callable<T> task) {
+        java.util.concurrent.FutureTask<T> f = new java.util.concurrent.FutureTask<>(task);
+        Thread t = Thread.ofVirtual().name("wisp-shared-state-setup").start(f);
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            t.interrupt();
+            throw new IllegalStateException("interrupted while setting up the shared state", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static RedisSharedLimits startHere(LimitsConfig limits, SharedStateConfig config, WispMetrics metrics,
+            LongSupplier clock, String where) {
         RedisSharedLimits s = new RedisSharedLimits(limits, config, metrics, clock, where);
         metrics.sharedStateUp(true);
         CompletableFuture<Void> first = s.connect();
@@ -183,7 +213,8 @@ public final class RedisSharedLimits implements SharedLimits {
             buckets = Bucket4jLettuce.casBasedBuilder(c)
                     .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
                             Duration.ofSeconds(10)))
-                    .requestTimeout(config.timeout())
+                    // no requestTimeout: await() bounds every call, and Bucket4j's would start the JDK's shared
+                    // delay-scheduler thread from the webapp
                     .build().asAsync();
             connection = c;
             health.succeeded();
@@ -242,7 +273,9 @@ public final class RedisSharedLimits implements SharedLimits {
         }
         Future<T> f = null;
         try {
-            f = call.get();
+            // on a virtual thread of our own: Netty leaves thread-locals on the threads that call it, which must not
+            // be the container's (Tomcat reports them at undeploy); Lettuce's own timeout ends the inner wait
+            f = calls.submit(() -> call.get().get());
             T v = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
             health.succeeded();
             return v;
@@ -251,7 +284,7 @@ public final class RedisSharedLimits implements SharedLimits {
             return null;
         } catch (Exception e) {
             if (f != null) {
-                f.cancel(false);
+                f.cancel(true);
             }
             if (timedOut != null && isTimeout(e)) {
                 timedOut.run();
@@ -315,22 +348,25 @@ public final class RedisSharedLimits implements SharedLimits {
         decrement(ip, 1);
     }
 
-    /** A DECRBY sent without waiting; if it fails, it is kept for the background task to retry. */
+    /**
+     * A DECRBY sent from a virtual thread of our own (the caller does not wait); if it fails, it is kept for the
+     * background task to retry.
+     */
     private void decrement(String ip, int n) {
         StatefulRedisConnection<byte[], byte[]> c = connection;
-        if (c == null) {
+        if (c == null || closed.get()) {
             unreleased.computeIfAbsent(ip, x -> new AtomicInteger()).addAndGet(n);
             return;
         }
         try {
-            c.async().decrby(key(ip, "connections"), n).toCompletableFuture()
-                    .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
-                    .whenComplete((v, e) -> {
-                        if (e != null) {
-                            unreleased.computeIfAbsent(ip, x -> new AtomicInteger()).addAndGet(n);
-                        }
-                    });
-        } catch (RuntimeException e) {
+            calls.execute(() -> {
+                try {
+                    c.async().decrby(key(ip, "connections"), n).get(timeoutNanos, TimeUnit.NANOSECONDS);
+                } catch (Exception e) {
+                    unreleased.computeIfAbsent(ip, x -> new AtomicInteger()).addAndGet(n);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {   // closing
             unreleased.computeIfAbsent(ip, x -> new AtomicInteger()).addAndGet(n);
         }
     }
@@ -388,9 +424,20 @@ public final class RedisSharedLimits implements SharedLimits {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        onOwnThread(() -> {
+            closeHere();
+            return null;
+        });
+    }
+
+    private void closeHere() {
         timer.shutdownNow();
+        calls.shutdown();
         try {
             timer.awaitTermination(2, TimeUnit.SECONDS);
+            if (!calls.awaitTermination(2, TimeUnit.SECONDS)) {   // each call ends within the timeout
+                calls.shutdownNow();
+            }
             StatefulRedisConnection<byte[], byte[]> c = connection;
             if (c != null) {
                 c.closeAsync().get(2, TimeUnit.SECONDS);
