@@ -8,8 +8,10 @@ import java.util.function.LongUnaryOperator;
 
 /**
  * A JMH-free timing of the local rate limiter on the two hot paths (a counting {@code tryAcquire(1)} per DATA packet,
- * a throttling reserve per chunk of bytes): today's {@link TokenBucket} against Bucket4j's local lock-free bucket, on
- * one thread and on two threads sharing a bucket (one client's streams). Prints nanoseconds per call; asserts nothing.
+ * a throttling reserve per chunk of bytes): {@link TokenBucket} against Bucket4j's local lock-free bucket used
+ * directly, on one thread and on two threads sharing a bucket (one client's streams). It decided that TokenBucket, once
+ * hand-written, is now Bucket4j's bucket (README "Shared limits across instances" has the numbers of both); it now
+ * shows the wrapper's cost. Prints nanoseconds per call; asserts nothing.
  * Run: {@code java -cp target/classes:target/bench-classes:<bucket4j-core jar> org.wispwar.wisp.limits.LocalBucketTiming}.
  */
 public final class LocalBucketTiming {
