@@ -354,12 +354,15 @@ public class WispRegistry {
         if (resolver != null) {
             resolver.close();
         }
-        List<WsproxyBridge> bridges = closeWsproxiesGracefully();
-        long deadline = System.nanoTime() + UNDEPLOY_GRACE.toNanos();
-        List<WispSession> ended = closeSessionsGracefully(deadline);
-        awaitThreads(ended, bridges, deadline);
-        if (sharedLimits != null) {   // after the connections: their releases go out first
-            sharedLimits.close();
+        try {
+            List<WsproxyBridge> bridges = closeWsproxiesGracefully();
+            long deadline = System.nanoTime() + UNDEPLOY_GRACE.toNanos();
+            List<WispSession> ended = closeSessionsGracefully(deadline);
+            awaitThreads(ended, bridges, deadline);
+        } finally {
+            if (sharedLimits != null) {   // after the connections (their releases go out first), and whatever happened
+                sharedLimits.close();
+            }
         }
         if (refusals != null) {
             refusals.flush();

@@ -256,7 +256,7 @@ public final class RedisSharedLimits implements SharedLimits {
     }
 
     /**
-     * Waits for {@code f} at most the timeout; null when the store could not be asked (not connected, down and not
+     * Runs {@code call} and waits for its answer at most the timeout; null when the store could not be asked (not connected, down and not
      * yet time for a probe, failed or too slow), which the caller answers by onFailure.
      */
     private <T> T await(java.util.function.Supplier<? extends Future<T>> call) {
@@ -297,7 +297,8 @@ public final class RedisSharedLimits implements SharedLimits {
 
     private static boolean isTimeout(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.util.concurrent.TimeoutException || t instanceof io.lettuce.core.RedisCommandTimeoutException) {
+            if (t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof io.lettuce.core.RedisCommandTimeoutException) {
                 return true;
             }
         }

@@ -34,7 +34,7 @@ import org.wispwar.wisp.testing.LogCapture;
 abstract class SharedLimitsChecks {
     /** wisp.bandwidthPerIp of the -bw contexts, bytes per second. */
     static final long BANDWIDTH = 256 * 1024;
-    /** Deployments, each with its own Redis connection: 5 contexts on each of 2 servers. */
+    /** Deployments, each with its own Redis connection: 5 contexts on each of 2 servers (/a-late comes and goes). */
     static final int DEPLOYMENTS = 10;
     RedisServer redis;
     WarContainer a;
@@ -336,6 +336,13 @@ abstract class SharedLimitsChecks {
                     && l.contains("does not answer"));
             assertEquals(1, warnings(before, "/a-allow/"), "one WARNING for the outage: " + down);
 
+            a.deploy("/a-late", Map.of("wisp.sharedState", redis.uri(), "wisp.sharedState.onFailure", "deny",
+                    "wisp.trustedProxies", "127.0.0.1, ::1", "wisp.maxConnectionsPerIp", "5"));
+            assertTrue(a.isAvailable("/a-late"), "Redis down at deploy does not fail it: " + a.startupFailure("/a-late"));
+            WispClient late = client(a, "/a-late", "198.51.100.44");
+            open.add(late);
+            assertRefused(late, "shared limits unavailable", "a deployment that never reached Redis, onFailure=deny");
+
             redis.restart();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (true) {   // the deny context admits again once a probe reaches Redis (at most each second)
@@ -354,6 +361,13 @@ abstract class SharedLimitsChecks {
                 }
             }
             logs.await("INFO for /a-deny/ back", 10, l -> l.contains("/a-deny/") && l.contains("answers again"));
+            logs.await("INFO for /a-late/, first connected", 10, l -> l.contains("/a-late/")
+                    && l.contains("answers again"));
+            WispClient lateBack = client(a, "/a-late", "198.51.100.44");
+            open.add(lateBack);
+            assertAdmitted(lateBack, "the late deployment once Redis is up");
+            lateBack.close();
+            a.undeploy("/a-late");   // and its Redis client goes with it (checked in the last test)
             assertEquals(1, warnings(before, "/a-allow/"), "still one WARNING for /a-allow/");
 
             // every deployment's client has reconnected by itself (+ 1: this query)
