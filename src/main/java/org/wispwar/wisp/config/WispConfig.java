@@ -117,7 +117,7 @@ public record WispConfig(
 
     /** Every param this version understands; any other {@code wisp.*} name is a typo and fails the deployment. */
     public static final Set<String> ALL_NAMES = union(NAMES, PolicyConfig.NAMES, LimitsConfig.NAMES, AccessConfig.NAMES,
-            StatsConfig.NAMES, BudgetConfig.NAMES, HealthConfig.NAMES, LogConfig.NAMES);
+            StatsConfig.NAMES, BudgetConfig.NAMES, HealthConfig.NAMES, LogConfig.NAMES, SharedStateConfig.NAMES);
 
     /** The budget params, for the budgets' names in metrics. */
     public static final String STREAM_BYTE_BUDGET = BudgetConfig.STREAM_BYTE_BUDGET;
@@ -239,6 +239,7 @@ public record WispConfig(
         }
         ConfigParams p = new ConfigParams(params);
         HealthConfig.from(p);   // validated here with the rest; the health endpoints read it themselves
+        SharedStateConfig.from(p);   // likewise; the registry reads it itself (a deploy with Redis down still succeeds)
         return new WispConfig(
                 p.integer(BUFFER_SIZE, 128),
                 messageSize(p),

@@ -77,6 +77,8 @@ public class WispRegistry {
     private volatile TcpDialer dialer;
     private volatile CachingResolver resolver;
     private volatile ClientLimits clientLimits;
+    /** The per-client limits over every instance (wisp.sharedState), or null: this deployment's limits alone. */
+    private volatile org.wispwar.wisp.limits.SharedLimits sharedLimits;
     private volatile ScheduledExecutorService housekeeping;
     /** For wsproxy routes: the operator chose the backend, so every address class is allowed (README, wsproxy mode). */
     private volatile TcpDialer routeDialer;
@@ -102,7 +104,8 @@ public class WispRegistry {
                 c.tcpNoDelay());
         routeDialer = new TcpDialer(resolver, DestinationPolicy.of(true), c.connectTimeout(), c.tcpNoDelay());
         v2 = c.version() >= 2 ? v2Settings(c) : null;
-        clientLimits = new ClientLimits(c.limits(), System::nanoTime, metrics);
+        sharedLimits = sharedLimits(context, c.limits());
+        clientLimits = new ClientLimits(c.limits(), System::nanoTime, metrics, sharedLimits);
         serverBudget = new ByteBudget(WispConfig.SERVER_BYTE_BUDGET, c.serverByteBudget(), null);
         buffers = new BufferPool(Math.min(MAX_POOLED_BYTES, c.serverByteBudget() / 8));
         config = c;
@@ -113,6 +116,26 @@ public class WispRegistry {
         ScheduledExecutorService timers = housekeeping;
         health.started(metrics, () -> !timers.isShutdown());
         context.setAttribute(JettyServerStop.ON_SERVER_STOP, (Runnable) this::serverStopping);
+    }
+
+    /**
+     * With wisp.sharedState, the Redis-backed shared limits (connected here, waiting at most wisp.sharedState.timeout:
+     * a Redis that is down does not fail the deploy); without it null, and no Redis class is ever loaded.
+     */
+    private org.wispwar.wisp.limits.SharedLimits sharedLimits(ServletContext context,
+            org.wispwar.wisp.config.LimitsConfig limits) {
+        Map<String, String> params = new java.util.HashMap<>();
+        for (String name : java.util.Collections.list(context.getInitParameterNames())) {
+            params.put(name, context.getInitParameter(name));
+        }
+        org.wispwar.wisp.config.SharedStateConfig shared = org.wispwar.wisp.config.SharedStateConfig.from(params);
+        if (!shared.enabled()) {
+            return null;
+        }
+        LOG.log(System.Logger.Level.INFO, "Wisp at {0}/: per-client limits shared through {1}",
+                context.getContextPath(), shared);
+        return org.wispwar.wisp.limits.RedisSharedLimits.start(limits, shared, metrics, System::nanoTime,
+                context.getContextPath() + "/");
     }
 
     /**
@@ -331,10 +354,16 @@ public class WispRegistry {
         if (resolver != null) {
             resolver.close();
         }
-        List<WsproxyBridge> bridges = closeWsproxiesGracefully();
-        long deadline = System.nanoTime() + UNDEPLOY_GRACE.toNanos();
-        List<WispSession> ended = closeSessionsGracefully(deadline);
-        awaitThreads(ended, bridges, deadline);
+        try {
+            List<WsproxyBridge> bridges = closeWsproxiesGracefully();
+            long deadline = System.nanoTime() + UNDEPLOY_GRACE.toNanos();
+            List<WispSession> ended = closeSessionsGracefully(deadline);
+            awaitThreads(ended, bridges, deadline);
+        } finally {
+            if (sharedLimits != null) {   // after the connections (their releases go out first), and whatever happened
+                sharedLimits.close();
+            }
+        }
         if (refusals != null) {
             refusals.flush();
         }

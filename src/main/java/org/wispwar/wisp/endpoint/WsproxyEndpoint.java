@@ -78,6 +78,12 @@ public final class WsproxyEndpoint {
             return;
         }
         ConnectionLimits limits = ((ClientLimits.Admitted) admission).limits();
+        if (!limits.allowNewStream()) {   // a wsproxy connection is one stream: it counts against the stream rate
+            limits.release();
+            WispEndpoint.refuseConnection(registry, ws, record, new ClientLimits.Refused(
+                    org.wispwar.wisp.config.LimitsConfig.STREAM_RATE_LIMIT, "too many new streams from your address"));
+            return;
+        }
         reads = ReadControls.of(ws);
         connection = record;
         WsproxyBridge b = registry.openWsproxy(record, new JakartaPacketSender(ws, config.sendTimeout(),

@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.wispwar.wisp.config.LimitsConfig;
+import org.wispwar.wisp.config.SharedStateConfig;
 import org.wispwar.wisp.metrics.WispMetrics;
 
 /**
@@ -53,11 +54,19 @@ public final class ClientLimits {
     private final LongSupplier clock;
     private final WispMetrics metrics;
     private final Map<String, Client> clients = new ConcurrentHashMap<>();
+    /** The totals over every instance (wisp.sharedState), or null: the limits are this deployment's alone. */
+    private final SharedLimits shared;
 
     public ClientLimits(LimitsConfig config, LongSupplier clock, WispMetrics metrics) {
+        this(config, clock, metrics, null);
+    }
+
+    /** With {@code shared} (may be null) checked after the local limits, which always apply first. */
+    public ClientLimits(LimitsConfig config, LongSupplier clock, WispMetrics metrics, SharedLimits shared) {
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
+        this.shared = shared;
     }
 
     /** A new WebSocket from {@code ip}: within the concurrent and per-minute caps, or refused. */
@@ -74,7 +83,27 @@ public final class ClientLimits {
             metrics.limitTripped(LimitsConfig.CONNECTION_RATE_LIMIT);
             return new Refused(LimitsConfig.CONNECTION_RATE_LIMIT, "too many new connections from your address");
         }
-        return new Admitted(new ConnectionLimits(config, c, clock, metrics));
+        boolean counted = false;
+        if (shared != null) {
+            SharedLimits.Admission a = shared.admit(ip);
+            String limit = switch (a) {
+                case COUNTED, UNCOUNTED -> null;
+                case TOO_MANY -> LimitsConfig.MAX_CONNECTIONS_PER_IP;
+                case TOO_FAST -> LimitsConfig.CONNECTION_RATE_LIMIT;
+                case UNAVAILABLE -> SharedStateConfig.URI;
+            };
+            if (limit != null) {
+                c.open.decrementAndGet();
+                metrics.limitTripped(limit);
+                return new Refused(limit, switch (a) {
+                    case TOO_MANY -> "too many connections from your address";
+                    case TOO_FAST -> "too many new connections from your address";
+                    default -> "shared limits unavailable";
+                });
+            }
+            counted = a == SharedLimits.Admission.COUNTED;
+        }
+        return new Admitted(new ConnectionLimits(config, c, clock, metrics, shared, counted));
     }
 
     /** Forgets idle clients; returns how many are still tracked. */

@@ -134,6 +134,22 @@ public final class PrometheusMetrics implements Timings {
                 .help("Client datagrams dropped because their UDP stream's queue was full.")
                 .callback(cb -> cb.call(metrics.udpDatagramsDropped()))
                 .register(registry);
+        GaugeWithCallback.builder().name("wisp_shared_state_up")
+                .help("1 while the shared state (wisp.sharedState) answers, 0 while it does not; absent without one.")
+                .callback(cb -> {
+                    if (metrics.sharedStateStatus() >= 0) {
+                        cb.call(metrics.sharedStateStatus());
+                    }
+                })
+                .register(registry);
+        CounterWithCallback.builder().name("wisp_shared_state_failures")
+                .help("Calls to the shared state that failed or timed out; absent without one.")
+                .callback(cb -> {
+                    if (metrics.sharedStateStatus() >= 0) {
+                        cb.call(metrics.sharedStateFailures());
+                    }
+                })
+                .register(registry);
         GaugeWithCallback.builder().name("wisp_threads").help("Stream threads running now.")
                 .callback(cb -> cb.call(metrics.threads()))
                 .register(registry);

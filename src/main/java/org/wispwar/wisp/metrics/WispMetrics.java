@@ -175,6 +175,33 @@ public final class WispMetrics {
         closesByReason.incrementAndGet(reason.code());
     }
 
+    /**
+     * Whether the shared state (wisp.sharedState) answers: -1 not configured, 1 up, 0 down. Set by the shared limits
+     * when it changes.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger sharedStateUp = new java.util.concurrent.atomic.AtomicInteger(-1);
+    private final LongAdder sharedStateFailures = new LongAdder();
+
+    /** The shared state answers again ({@code true}) or stopped answering. */
+    public void sharedStateUp(boolean up) {
+        sharedStateUp.set(up ? 1 : 0);
+    }
+
+    /** One call to the shared state failed or timed out. */
+    public void sharedStateFailed() {
+        sharedStateFailures.increment();
+    }
+
+    /** -1: no shared state configured; 1: it answers; 0: it does not. */
+    public int sharedStateStatus() {
+        return sharedStateUp.get();
+    }
+
+    /** Calls to the shared state that failed or timed out since deploy. */
+    public long sharedStateFailures() {
+        return sharedStateFailures.sum();
+    }
+
     /** A limit refused or throttled something; {@code limit} is its param name, e.g. wisp.packetRateLimit. */
     public void limitTripped(String limit) {
         limitsTripped.computeIfAbsent(limit, k -> new LongAdder()).increment();

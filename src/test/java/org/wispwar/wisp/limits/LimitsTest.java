@@ -52,6 +52,17 @@ class LimitsTest {
     }
 
     @Test
+    void bandwidthAboveOneTokenPerNanosecondIsCountedInKiB() {
+        TokenBucket b = TokenBucket.bytesPerSecond(10L << 30, now::get);   // 10 GiB/s, burst 1 GiB
+        assertEquals(0, b.reserve(1L << 30), "the burst");
+        long wait = b.reserve(1L << 30);
+        assertEquals(Duration.ofMillis(100).toNanos(), wait, Duration.ofMillis(1).toNanos(),
+                "1 GiB in debt at 10 GiB/s: about 0.1 s");
+        now.addAndGet(wait);
+        assertEquals(0, b.reserve(0));
+    }
+
+    @Test
     void concurrentConnectionsPerIpTripAtExactlyTheCap() {
         ClientLimits l = limits(Map.of("wisp.maxConnectionsPerIp", "3"));
         ConnectionLimits[] open = new ConnectionLimits[3];

@@ -226,6 +226,7 @@ class PrometheusMetricsTest {
         WispMetrics m = new WispMetrics();
         m.limitTripped("wisp.packetRateLimit");   // the per-param families are written once they have a param
         m.readPaused("wisp.streamByteBudget");
+        m.sharedStateUp(true);   // the shared-state series are written once a shared state is configured
         java.util.Set<String> written = new java.util.TreeSet<>();
         for (String line : render(new PrometheusMetrics(m, () -> MEMORY, "1"), null).split("\n")) {
             if (line.startsWith("# TYPE ")) {
