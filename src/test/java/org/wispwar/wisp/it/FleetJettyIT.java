@@ -242,13 +242,28 @@ class FleetJettyIT {
             onA.sendWithCredit(1, before, 64);
             assertArrayEquals(before, onA.awaitBytes(1, before.length));
 
+            // HAProxy's checks held (A stays UP in its view): a client sent to the drained A gets 503 and the
+            // recipe's retry-on 503 + redispatch carries its upgrade to B instead
+            haproxy.command("disable health " + HaProxy.BACKEND + "/a");
             mbean("drain");
+            String held = status("a");
+            assertTrue(held.equals("no check") || held.startsWith("UP"), "A is still in HAProxy's rotation: " + held);
+            long beforeRetry = sessions(b);
+            InetAddress retried = loopback("127.0.0.42");
+            for (int i = 1; i <= 2; i++) {   // round robin: one of the two is sent to A first
+                open.add(admitted(retried, "a client while A drains and HAProxy has not noticed " + i));
+            }
+            awaitTrue(() -> sessions(b) == beforeRetry + 2, "both on B, one of them after a 503 from A");
+            assertEquals(1, sessions(a), "A holds only the stream opened before the drain");
+            assertEquals(1, refused503(a), "A answered the one sent to it 503, and HAProxy retried it on B");
+            haproxy.command("enable health " + HaProxy.BACKEND + "/a");
+
             assertEquals(503, NginxChecks.get(loopback("127.0.0.1"), a.port(), WISP + "/health/ready").status(),
                     "the MBean drained A");
             assertEquals(200, NginxChecks.get(loopback("127.0.0.1"), b.port(), WISP + "/health/ready").status());
             long drained = System.nanoTime();
             awaitTrue(() -> status("a").startsWith("DOWN"), "HAProxy marks A down");
-            System.out.printf("fleet: HAProxy saw A down %d ms after drain()%n",
+            System.out.printf("fleet: HAProxy saw the drained A down %d ms after its checks were enabled again%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drained));
             long onAeach = sessions(a);
             long onBeach = sessions(b);
@@ -363,6 +378,17 @@ class FleetJettyIT {
         } catch (IOException e) {
             throw new AssertionError("no /wisp/metrics from port " + instance.port(), e);
         }
+    }
+
+    private static final Pattern REFUSED_503 = Pattern.compile(
+            "(?m)^wisp_upgrades_refused_total\\{status=\"503\"} (\\S+)$");
+
+    /** Upgrades an instance refused with 503 (draining), from its own /wisp/metrics; 0 before the first. */
+    static long refused503(WarContainer instance) throws IOException {
+        NginxChecks.HttpAnswer metrics = NginxChecks.get(loopback("127.0.0.1"), instance.port(), WISP + "/metrics");
+        assertEquals(200, metrics.status(), metrics.text());
+        Matcher m = REFUSED_503.matcher(metrics.body());
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
     }
 
     private String status(String server) {
