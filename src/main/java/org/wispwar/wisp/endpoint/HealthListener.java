@@ -43,7 +43,8 @@ public final class HealthListener implements ServletContextListener {
         HealthState.of(event.getServletContext()).undeploying();
     }
 
-    private static HealthConfig healthConfig(ServletContext context) {
+    /** The health params, read from the context (the registry reads wisp.drainGrace here too). */
+    static HealthConfig healthConfig(ServletContext context) {
         Map<String, String> params = new HashMap<>();
         for (String name : Collections.list(context.getInitParameterNames())) {
             params.put(name, context.getInitParameter(name));

@@ -16,8 +16,8 @@ import org.wispwar.wisp.metrics.WispMetrics;
  *
  * <p>Kept as a servlet context attribute ({@link #of}), so the filter, the health servlet and the registry share it
  * without CDI: the filter is installed before the registry exists and still runs while the registry is being destroyed.
- * A later drain grace period (closing what is still open some time after {@link #drain()}) belongs in the registry,
- * which can watch {@link #draining()}; this class only holds the state. Thread-safe: volatile fields, and
+ * The drain grace period (wisp.drainGrace: closing what is still open some time after {@link #drain()}) is the
+ * registry's, which asks {@link #drainExpired}; this class only holds the state. Thread-safe: volatile fields, and
  * {@link #acceptsUpgrades()} reads them without a lock, since it runs on every upgrade.
  */
 public final class HealthState {
@@ -42,6 +42,8 @@ public final class HealthState {
     private volatile WispMetrics metrics;
     private volatile BooleanSupplier housekeepingRunning = () -> false;
     private volatile boolean draining;
+    /** When the current drain began (System.nanoTime), for the grace period; meaningless while not draining. */
+    private volatile long drainedAt;
     private volatile boolean undeploying;
 
     HealthState(String contextPath) {
@@ -88,6 +90,7 @@ public final class HealthState {
         if (draining) {
             return false;
         }
+        drainedAt = System.nanoTime();
         draining = true;
         WispMetrics m = metrics;
         LOG.log(System.Logger.Level.INFO, "Wisp {0}: draining: readiness is DOWN and new WebSocket upgrades get 503;"
@@ -108,6 +111,11 @@ public final class HealthState {
 
     boolean draining() {
         return draining;
+    }
+
+    /** Whether a drain has lasted {@code graceNanos} or more at {@code now} (System.nanoTime); never when zero. */
+    boolean drainExpired(long now, long graceNanos) {
+        return graceNanos > 0 && draining && now - drainedAt >= graceNanos;
     }
 
     /** Whether a new WebSocket may open now: started, not draining, not undeploying. Three volatile reads. */

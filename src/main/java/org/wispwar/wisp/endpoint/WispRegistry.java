@@ -87,6 +87,8 @@ public class WispRegistry {
     private ObjectName mbeanName;
     /** Readiness and the drain switch, shared with the drain filter and the health servlet (a context attribute). */
     private volatile HealthState health = new HealthState("");
+    /** wisp.drainGrace: zero never closes a drained deployment's connections. */
+    private volatile Duration drainGrace = Duration.ZERO;
 
     /**
      * Runs at deploy (the payload is the ServletContext): reads and validates the config, so a bad param fails the
@@ -111,6 +113,7 @@ public class WispRegistry {
         config = c;
         history = ThroughputHistory.of(metrics);
         health = HealthState.of(context);
+        drainGrace = HealthListener.healthConfig(context).drainGrace();
         registerMBean(context.getContextPath());
         startHousekeeping(c.limits());
         ScheduledExecutorService timers = housekeeping;
@@ -145,8 +148,8 @@ public class WispRegistry {
     private void serverStopping() {
         health.undeploying();   // first: readiness DOWN and no new upgrade while the open ones are closed
         LOG.log(System.Logger.Level.INFO, "Wisp: the server is stopping");
-        closeWsproxiesGracefully();
-        closeSessionsGracefully(System.nanoTime() + UNDEPLOY_GRACE.toNanos());
+        closeWsproxiesGracefully(SHUTTING_DOWN);
+        closeSessionsGracefully(System.nanoTime() + UNDEPLOY_GRACE.toNanos(), SHUTTING_DOWN);
     }
 
     /** Free buffers kept for reuse, at most (and at most an eighth of the server budget). */
@@ -185,6 +188,10 @@ public class WispRegistry {
         // samples; each sample carries its own time, so the page divides by the real interval
         housekeeping.scheduleWithFixedDelay(() -> history.sample(System.currentTimeMillis(), metrics), sample, sample,
                 TimeUnit.MILLISECONDS);
+        if (!drainGrace.isZero()) {
+            long every = Math.max(100, Math.min(1000, drainGrace.toMillis() / 4));
+            housekeeping.scheduleWithFixedDelay(this::closeDrained, every, every, TimeUnit.MILLISECONDS);
+        }
         long sweep = CLIENT_SWEEP.toMillis();
         housekeeping.scheduleWithFixedDelay(clientLimits::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
         long summary = REFUSAL_SUMMARY.toMillis();
@@ -355,9 +362,9 @@ public class WispRegistry {
             resolver.close();
         }
         try {
-            List<WsproxyBridge> bridges = closeWsproxiesGracefully();
+            List<WsproxyBridge> bridges = closeWsproxiesGracefully(SHUTTING_DOWN);
             long deadline = System.nanoTime() + UNDEPLOY_GRACE.toNanos();
-            List<WispSession> ended = closeSessionsGracefully(deadline);
+            List<WispSession> ended = closeSessionsGracefully(deadline, SHUTTING_DOWN);
             awaitThreads(ended, bridges, deadline);
         } finally {
             if (sharedLimits != null) {   // after the connections (their releases go out first), and whatever happened
@@ -371,16 +378,35 @@ public class WispRegistry {
     }
 
     /** Every wsproxy connection gets 1001, then its bridge shuts down. Returns the bridges that were live. */
-    private List<WsproxyBridge> closeWsproxiesGracefully() {
+    private List<WsproxyBridge> closeWsproxiesGracefully(String phrase) {
         List<WsproxyBridge> bridges = List.copyOf(wsproxies.keySet());
         for (Map.Entry<WsproxyBridge, PacketSender> e : wsproxies.entrySet()) {
             // The close frame before shutdown(), which interrupts the bridge's threads: on Tomcat, interrupting a
             // thread inside a WebSocket write breaks the connection, and the client would see 1006 instead of 1001.
-            e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),
-                    "server shutting down");
+            e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(), phrase);
             e.getKey().shutdown();
         }
         return bridges;
+    }
+
+    /** The close phrase (with 1001) of an undeploy or a server stop. */
+    static final String SHUTTING_DOWN = "server shutting down";
+    /** The close phrase (with 1001) when wisp.drainGrace runs out after a drain. */
+    static final String DRAINED = "server drained";
+
+    /**
+     * The drain grace is over (wisp.drainGrace after a JMX drain): what is still open gets the undeploy's close, CLOSE
+     * 0x02 on every stream and 1001 {@value #DRAINED}. Runs on the housekeeping thread, which it holds for at most
+     * {@link #UNDEPLOY_GRACE} (a client that does not read); undeploy interrupts it.
+     */
+    private void closeDrained() {
+        if (!health.drainExpired(System.nanoTime(), drainGrace.toNanos())
+                || (sessions.isEmpty() && wsproxies.isEmpty())) {
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "Wisp: the drain grace of {0} is over", drainGrace);
+        closeWsproxiesGracefully(DRAINED);
+        closeSessionsGracefully(System.nanoTime() + UNDEPLOY_GRACE.toNanos(), DRAINED);
     }
 
     /** How long undeploy waits, at most, for the CLOSEs to go out and every stream thread to end. */
@@ -391,7 +417,7 @@ public class WispRegistry {
      * thread each, because a send to a slow client blocks; whatever is not done by the deadline is released without
      * sending. Returns the sessions that were live.
      */
-    private List<WispSession> closeSessionsGracefully(long deadline) {
+    private List<WispSession> closeSessionsGracefully(long deadline, String phrase) {
         List<WispSession> live = new ArrayList<>();
         List<Thread> closers = new ArrayList<>();
         for (Map.Entry<WispSession, PacketSender> e : sessions.entrySet()) {
@@ -400,13 +426,13 @@ public class WispRegistry {
             closers.add(Thread.ofVirtual().name("wisp-" + s.id() + "-undeploy").start(() -> {
                 s.closeAllStreams(org.wispwar.wisp.protocol.CloseReason.VOLUNTARY);
                 // the close frame before close(s), whose shutdown interrupts the session's threads (see above)
-                e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),
-                        "server shutting down");
+                e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(), phrase);
                 close(s);
             }));
         }
         if (!live.isEmpty()) {
-            LOG.log(System.Logger.Level.INFO, "Wisp undeploy: closing {0} connections", live.size());
+            LOG.log(System.Logger.Level.INFO, "Wisp: closing {0} connections ({1})", Integer.toString(live.size()),
+                    phrase);
         }
         for (Thread t : closers) {
             if (!joinUntil(t, deadline)) {
@@ -414,8 +440,7 @@ public class WispRegistry {
             }
         }
         for (Map.Entry<WispSession, PacketSender> e : sessions.entrySet()) {   // left over, or opened meanwhile
-            e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(),
-                    "server shutting down");
+            e.getValue().closeConnection(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY.getCode(), phrase);
             close(e.getKey());
         }
         return live;

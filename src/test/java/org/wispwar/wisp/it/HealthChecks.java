@@ -24,6 +24,7 @@ import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.wispwar.wisp.protocol.CloseReason;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.wispwar.wisp.testing.RawWebSocket;
@@ -43,6 +44,9 @@ abstract class HealthChecks {
     static final Duration WAIT = Duration.ofSeconds(20);
     /** Drained and resumed by one test. */
     static final String DRAINED = "/drained";
+    /** Drained with wisp.drainGrace=2s: what is still open then gets closed. */
+    static final String GRACE = "/grace";
+    static final Duration GRACE_PERIOD = Duration.ofSeconds(2);
     /** Only read, never drained; its statistics need a token, its health does not. */
     static final String STEADY = "/steady";
     static final String STATS_TOKEN = "s3cret-stats-token";
@@ -63,10 +67,12 @@ abstract class HealthChecks {
         Map<String, Map<String, String>> contexts = new LinkedHashMap<>();
         contexts.put(DRAINED, Map.of("wisp.allowPrivateAddresses", "true"));
         contexts.put(STEADY, Map.of("wisp.stats.enabled", "true", "wisp.stats.token", STATS_TOKEN));
+        contexts.put(GRACE, Map.of("wisp.allowPrivateAddresses", "true", "wisp.drainGrace",
+                GRACE_PERIOD.toSeconds() + "s"));
         contexts.put(NO_HEALTH, Map.of("wisp.health.enabled", "false", "wisp.allowPrivateAddresses", "true"));
         contexts.put(BAD, Map.of("wisp.health.enabled", "yes"));
         server = start(contexts);
-        for (String path : List.of(DRAINED, STEADY, NO_HEALTH)) {
+        for (String path : List.of(DRAINED, STEADY, NO_HEALTH, GRACE)) {
             assertTrue(server.isAvailable(path), path + " did not deploy: " + server.startupFailure(path));
         }
     }
@@ -179,6 +185,46 @@ abstract class HealthChecks {
             }
             wisp.sendWithCredit(1, bytes("after"), 64);
             assertArrayEquals(bytes("before;during;after"), wisp.awaitBytes(1, 19));
+        }
+    }
+
+    @Test
+    void whatIsStillOpenWhenTheDrainGraceRunsOutGetsCloseAnd1001() throws Exception {
+        try (Targets echo = Targets.echo();
+                WispClient wisp = WispClient.connect(server.wispUri(GRACE));
+                WsproxyClient wsproxy = WsproxyClient.connect(wsproxyUri(GRACE, echo.port()))) {
+            wisp.awaitInitialCredit();
+            wisp.connectTcp(1, "127.0.0.1", echo.port());
+            wisp.sendWithCredit(1, bytes("before;"), 64);
+            assertArrayEquals(bytes("before;"), wisp.awaitBytes(1, 7));
+            wsproxy.sendBinary(bytes("before;"));
+            assertArrayEquals(bytes("before;"), wsproxy.awaitBytes(7));
+
+            long drained = System.nanoTime();
+            invoke(GRACE, "drain");
+            try {
+                wisp.sendWithCredit(1, bytes("during;"), 64);
+                assertArrayEquals(bytes("before;during;"), wisp.awaitBytes(1, 14), "the stream goes on meanwhile");
+                assertEquals(CloseReason.VOLUNTARY, wisp.awaitClose(1).reason(), "the stream's CLOSE at the end");
+                assertEquals(1001, wisp.awaitWebSocketClose());
+                assertEquals("server drained", wisp.webSocketCloseReason());
+                assertEquals(1001, wsproxy.awaitClose());
+                assertEquals("server drained", wsproxy.closeReason());
+                long took = System.nanoTime() - drained;
+                assertTrue(took >= GRACE_PERIOD.toNanos(), "not before the grace is over: " + took / 1_000_000 + " ms");
+                awaitTrue("no session left", () -> statOrMinus(GRACE, "Sessions") == 0
+                        && statOrMinus(GRACE, "Sockets") == 0);
+            } finally {
+                invoke(GRACE, "resume");
+            }
+        }
+    }
+
+    private static long statOrMinus(String context, String attribute) {
+        try {
+            return ((Number) WarContainer.stat(context, attribute)).longValue();
+        } catch (Exception e) {
+            throw new AssertionError("MBean attribute " + attribute + " of " + context, e);
         }
     }
 
