@@ -287,6 +287,41 @@ abstract class SharedLimitsChecks {
         }
     }
 
+    /**
+     * wsproxy connections are throttled by wisp.bandwidthPerIp like Wisp streams, and share it over both instances: two
+     * wsproxy downloads of one client (127.0.0.1, no forwarding header), one on each instance, move about one cap.
+     */
+    @Test
+    @Order(5)
+    void wsproxyDownloadsShareTheBandwidthPerIpOverBothInstances() throws Exception {
+        try (Targets source = Targets.source();
+                WsproxyClient onA = WsproxyClient.connect(URI.create("ws://127.0.0.1:" + a.port() + "/a-bw/127.0.0.1:"
+                        + source.port()));
+                WsproxyClient onB = WsproxyClient.connect(URI.create("ws://127.0.0.1:" + b.port() + "/b-bw/127.0.0.1:"
+                        + source.port()))) {
+            long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (onA.received().length == 0 || onB.received().length == 0) {   // both downloads are flowing
+                if (System.nanoTime() > warm) {
+                    fail("no bytes arrived: A " + onA.received().length + ", B " + onB.received().length);
+                }
+                Thread.sleep(10);
+            }
+            long start = System.nanoTime();
+            long a0 = onA.received().length;
+            long b0 = onB.received().length;
+            Thread.sleep(3000);   // a measured window, not a wait for a condition
+            long seconds = System.nanoTime() - start;
+            long gotA = onA.received().length - a0;
+            long gotB = onB.received().length - b0;
+            double rate = (gotA + gotB) * 1e9 / seconds;
+            System.out.printf("shared wsproxy bandwidth: %d bytes in %.2f s over both instances = %.0f B/s (cap %d"
+                    + " B/s)%n", gotA + gotB, seconds / 1e9, rate, BANDWIDTH);
+            assertTrue(rate < BANDWIDTH * 1.3, "both wsproxy downloads together stay near the one cap: " + rate);
+            assertTrue(rate > BANDWIDTH * 0.5, "and the cap is used: " + rate + " B/s");
+            assertTrue(gotA > 0 && gotB > 0, "both were served: A " + gotA + ", B " + gotB);
+        }
+    }
+
     @Test
     @Order(6)
     void aRedisThatDoesNotAnswerDelaysAnUpgradeByAtMostTheTimeout() throws Exception {
