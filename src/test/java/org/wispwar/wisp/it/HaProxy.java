@@ -17,7 +17,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Pattern;
 
 /**
  * Debian's real HAProxy, started by a test in the foreground ({@code -db}) on 127.0.0.1 with README "Scaling out"'s
@@ -55,34 +54,19 @@ public final class HaProxy implements AutoCloseable {
 
     /** The recipe kept in the repository, verbatim. */
     static String recipe() throws IOException {
-        try (var in = HaProxy.class.getResourceAsStream(RECIPE)) {
-            if (in == null) {
-                throw new IOException(RECIPE + " is not on the test classpath");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return Recipe.resource(RECIPE);
     }
 
     /** The first {@code ```haproxy} block of README.md's section "Scaling out", verbatim. */
     static String readmeRecipe(Path readme) throws IOException {
-        String text = Files.readString(readme);
-        int section = text.indexOf("\n## Scaling out\n");
-        if (section < 0) {
-            throw new AssertionError(readme + " has no section \"## Scaling out\"");
-        }
-        int open = text.indexOf("```haproxy\n", section);
-        int close = text.indexOf("\n```\n", open);
-        if (open < 0 || close < 0) {
-            throw new AssertionError(readme + " \"Scaling out\" has no ```haproxy block");
-        }
-        return text.substring(open + "```haproxy\n".length(), close + 1);
+        return Recipe.readmeBlock(readme, "## Scaling out", "haproxy");
     }
 
     /** The recipe as this test runs it: bound to 127.0.0.1:{@code port}, the servers on 127.0.0.1 and their ports. */
     static String recipeFor(int port, int portA, int portB) throws IOException {
         String recipe = recipe();
-        if (count(recipe, README_BIND) != 1 || count(recipe, README_SERVER_A) != 1
-                || count(recipe, README_SERVER_B) != 1) {
+        if (Recipe.count(recipe, README_BIND) != 1 || Recipe.count(recipe, README_SERVER_A) != 1
+                || Recipe.count(recipe, README_SERVER_B) != 1) {
             throw new AssertionError(RECIPE + " no longer has one \"" + README_BIND.strip() + "\", one "
                     + README_SERVER_A + " and one " + README_SERVER_B + "; update HaProxy.recipeFor with it");
         }
@@ -90,9 +74,6 @@ public final class HaProxy implements AutoCloseable {
                 .replace(README_SERVER_A, "127.0.0.1:" + portA).replace(README_SERVER_B, "127.0.0.1:" + portB);
     }
 
-    private static int count(String text, String part) {
-        return text.split(Pattern.quote(part), -1).length - 1;
-    }
 
     /**
      * Starts HAProxy in front of the instances on {@code 127.0.0.1:portA} and {@code :portB} and returns once it

@@ -5,7 +5,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,33 +56,18 @@ public final class Nginx implements AutoCloseable {
 
     /** The recipe kept in the repository, verbatim. */
     static String recipe() throws IOException {
-        try (var in = Nginx.class.getResourceAsStream(RECIPE)) {
-            if (in == null) {
-                throw new IOException(RECIPE + " is not on the test classpath");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return Recipe.resource(RECIPE);
     }
 
     /** The first {@code ```nginx} block of README.md's section "Behind nginx", verbatim. */
     static String readmeRecipe(Path readme) throws IOException {
-        String text = Files.readString(readme);
-        int section = text.indexOf("\n### Behind nginx\n");
-        if (section < 0) {
-            throw new AssertionError(readme + " has no section \"### Behind nginx\"");
-        }
-        int open = text.indexOf("```nginx\n", section);
-        int close = text.indexOf("\n```\n", open);
-        if (open < 0 || close < 0) {
-            throw new AssertionError(readme + " \"Behind nginx\" has no ```nginx block");
-        }
-        return text.substring(open + "```nginx\n".length(), close + 1);
+        return Recipe.readmeBlock(readme, "### Behind nginx", "nginx");
     }
 
     /** The recipe as this test serves it: listening on 127.0.0.1:{@code port} over plain HTTP, upstream on its port. */
     static String recipeFor(int port, int upstreamPort) throws IOException {
         String recipe = recipe();
-        if (count(recipe, README_LISTEN) != 1 || count(recipe, README_UPSTREAM) != 2) {
+        if (Recipe.count(recipe, README_LISTEN) != 1 || Recipe.count(recipe, README_UPSTREAM) != 2) {
             throw new AssertionError(RECIPE + " no longer has one \"" + README_LISTEN.strip() + "\" and two \""
                     + README_UPSTREAM + "\"; update Nginx.recipeFor with it");
         }
@@ -91,9 +75,6 @@ public final class Nginx implements AutoCloseable {
                 .replace(README_UPSTREAM, "proxy_pass http://127.0.0.1:" + upstreamPort + ";");
     }
 
-    private static int count(String text, String part) {
-        return text.split(Pattern.quote(part), -1).length - 1;
-    }
 
     /**
      * Starts nginx in front of {@code 127.0.0.1:upstreamPort} and returns once it accepts connections. A free port is
