@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -119,22 +118,7 @@ public final class HaProxy implements AutoCloseable {
     }
 
     private boolean awaitListening() {
-        long deadline = System.nanoTime() + START.toNanos();
-        while (System.nanoTime() - deadline < 0) {
-            if (!process.isAlive()) {
-                return false;
-            }
-            if (Files.exists(dir.resolve("admin.sock"))) {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-                    return true;
-                } catch (IOException e) {
-                    // not accepting yet: poll again
-                }
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
-        return false;
+        return Recipe.awaitAccepting(process, port, () -> Files.exists(dir.resolve("admin.sock")), START);
     }
 
     public int port() {

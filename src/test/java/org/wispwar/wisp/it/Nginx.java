@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,22 +139,7 @@ public final class Nginx implements AutoCloseable {
 
     /** Polls (bounded) until nginx accepts a connection; false if it exited or did not listen in time. */
     private boolean awaitListening() {
-        long deadline = System.nanoTime() + START.toNanos();
-        while (System.nanoTime() - deadline < 0) {
-            if (!process.isAlive()) {
-                return false;
-            }
-            if (errorLog().contains("start worker process")) {   // the master has bound the port before this
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-                    return true;
-                } catch (IOException e) {
-                    // not accepting yet: poll again
-                }
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
-        return false;
+        return Recipe.awaitAccepting(process, port, () -> errorLog().contains("start worker process"), START);
     }
 
     public int port() {

@@ -40,6 +40,30 @@ final class Recipe {
         return text.substring(open + fence.length(), close + 1);
     }
 
+    /**
+     * Polls (bounded by {@code within}) until {@code process}, once {@code ready} says it has bound, accepts a
+     * connection on 127.0.0.1:{@code port}; false if it exited or did not listen in time.
+     */
+    static boolean awaitAccepting(Process process, int port, java.util.function.BooleanSupplier ready,
+            java.time.Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (!process.isAlive()) {
+                return false;
+            }
+            if (ready.getAsBoolean()) {
+                try (java.net.Socket s = new java.net.Socket()) {
+                    s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1000);
+                    return true;
+                } catch (IOException e) {
+                    // not accepting yet: poll again
+                }
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        return false;
+    }
+
     /** How often {@code part} occurs in {@code text}. */
     static int count(String text, String part) {
         return text.split(Pattern.quote(part), -1).length - 1;
