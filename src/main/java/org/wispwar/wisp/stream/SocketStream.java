@@ -75,6 +75,12 @@ public abstract class SocketStream<R> {
      */
     private final ReentrantLock sendOrder = new ReentrantLock();
     private volatile Closeable socket;
+    /** Held by {@code -up} while it writes to the socket (see {@link #writeFailedAtEof}). */
+    private final ReentrantLock writing = new ReentrantLock();
+    /** Set by {@code -up}, under {@code writing}, when a write to the socket failed. */
+    private volatile IOException writeFailure;
+    /** How long {@code -down}, at EOF, waits for a write in progress to succeed or fail. */
+    static final long EOF_WRITE_WAIT_MILLIS = 200;
     /** When the stream was asked for (its CONNECT arrived), System.nanoTime: the start of its open time. */
     private final long requestedAt = System.nanoTime();
     /** When a byte last moved either way (System.nanoTime), for idle timeouts. */
@@ -403,8 +409,16 @@ public abstract class SocketStream<R> {
             for (ByteBuffer v : views) {
                 throttleUp(v.remaining());
                 countUp(v.remaining());   // before the write: a destination may answer before write() returns
-                while (v.hasRemaining()) {
-                    out.write(v);   // blocking mode: returns once some bytes are taken; loop for the rest
+                writing.lock();
+                try {
+                    while (v.hasRemaining()) {
+                        out.write(v);   // blocking mode: returns once some bytes are taken; loop for the rest
+                    }
+                } catch (IOException e) {
+                    writeFailure = e;   // under the lock, so that -down sees it at its EOF (readLoop)
+                    throw e;
+                } finally {
+                    writing.unlock();
                 }
             }
             if (!views.isEmpty()) {
@@ -474,7 +488,12 @@ public abstract class SocketStream<R> {
                 readView.limit(headroom + size).position(headroom);
                 int n = in.read(readView);
                 if (n < 0) {
-                    onEof();
+                    IOException writeFailed = writeFailedAtEof();
+                    if (writeFailed != null) {
+                        failed(writeFailed);
+                    } else {
+                        onEof();
+                    }
                     return;
                 }
                 touch();
@@ -495,6 +514,24 @@ public abstract class SocketStream<R> {
         } catch (IOException e) {
             failed(e);
         }
+    }
+
+    /**
+     * At {@code -down}'s EOF: the failure of {@code -up}'s write in progress, if it failed. A destination that resets
+     * the connection while {@code -up} writes to it reports the reset once, to whichever call comes first; when that is
+     * the write, the read that follows sees a plain EOF, and the stream ended as if the destination had closed cleanly
+     * (CLOSE 0x02 instead of 0x03). So {@code -down} waits for the write in progress (at most
+     * {@value #EOF_WRITE_WAIT_MILLIS} ms: a destination that closed cleanly and stopped reading may never take it).
+     */
+    private IOException writeFailedAtEof() {
+        try {
+            if (writing.tryLock(EOF_WRITE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                writing.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return writeFailure;
     }
 
     /**
