@@ -563,6 +563,10 @@ public final class BenchRunner {
 
     /** Issue 12's targets, each met or MISSED (a target whose figures are missing says so). */
     private void targets(StringBuilder t, List<String> metrics) {
+        if (!(results.containsKey(WAR_SERVER) && (results.containsKey(JS_SERVER)
+                || results.containsKey(TOMCAT_SERVER)))) {
+            return;   // every target compares against wisp-war (Jetty)
+        }
         t.append("\nTargets (issue 12; ratio = how many times better the first is; lower latency, time and memory count"
                 + " as better):\n");
         if (results.containsKey(WAR_SERVER) && results.containsKey(JS_SERVER)) {
