@@ -40,7 +40,8 @@ import org.wispwar.wisp.testing.Trees;
  * then runs the generator ({@link WispBench}, a fresh JVM each time) against each of them and against plain TCP,
  * interleaved, {@code --runs} times, and prints the medians as a Markdown table with ratio columns (Jetty and Tomcat
  * against wisp-js, Tomcat against Jetty) and issue 12's targets (also written to {@code target/bench/results.md}).
- * A server is started again before each of {@link WispBench#COLD_SCENARIOS}, which measure a freshly started server. With {@code --url ws://...} it starts nothing and benchmarks that server only.
+ * A server is started again before each of {@link WispBench#COLD_SCENARIOS}, which measure a freshly started server.
+ * With {@code --url ws://...} it starts nothing and benchmarks that server only.
  * {@code --mode=soak} runs {@link SoakRunner} instead.
  * Everything it starts is stopped when it ends.
  */
@@ -223,7 +224,8 @@ public final class BenchRunner {
         if (args.containsKey("jfr")) {
             String name = args.get("jfr");
             String stem = name.endsWith(".jfr") ? name.substring(0, name.length() - 4) : name;
-            opts.add("-XX:StartFlightRecording=filename=" + out.resolve(stem + suffix + ".jfr") + ",settings=profile,"
+            String file = suffix.isEmpty() ? name : stem + suffix + ".jfr";   // Jetty's keeps the name as given
+            opts.add("-XX:StartFlightRecording=filename=" + out.resolve(file) + ",settings=profile,"
                     + "dumponexit=true");
         }
         return opts;
