@@ -43,6 +43,9 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
  * {@code --upload-streams} 4 streams, each sending one {@code --upload-bytes} 64 MiB DATA packet to a sink that reads
  * {@code --upload-rate} 1 MiB/s and checks every byte; peak memory against the server's byte budgets). Heap figures need
  * {@code --server-pid} of a JVM server (jcmd).
+ * Issue 12's: echo_16 (16 concurrent 64-byte ping-pongs on one WebSocket; msgs/s, p50/p99), opens_32 (32 openers),
+ * setup_streams (1,000 CONNECTs in a burst, cold and warm), setup_websockets (200 upgrades at once, cold and warm, RSS
+ * per WebSocket), idle_rss (the server's RSS at rest); BenchRunner starts the server fresh before the cold ones.
  */
 public final class WispBench {
     static final int PAYLOAD = 50 * 1024;
