@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.wispwar.wisp.testing.Trees;
 
 /**
  * The benchmark script, in Java so that it runs wherever the build does ({@code mvn -Pbench package} starts it with the
@@ -31,17 +32,22 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code wisp-war}: this WAR on standalone Jetty 12 (jetty-home from Maven Central) in a bench Jetty base under
  *       {@code target/bench/jetty-base}, with {@code wisp.allowPrivateAddresses=true} and room for 10,000 streams set in
  *       an override descriptor;</li>
+ *   <li>{@code wisp-war-tomcat}: the same WAR with the same context params on standalone Tomcat 11 (the bench profile
+ *       unpacks it under target/standalone) in a base under {@code target/bench/tomcat-base}, on the same JDK;</li>
  *   <li>{@code wisp-js}: {@code @mercuryworkshop/wisp-js}'s own server on Node (installed under target/bench/js);</li>
  *   <li>{@code noop}: {@link NoopWispServer}, the generator's ceiling;</li>
  * </ul>
  * then runs the generator ({@link WispBench}, a fresh JVM each time) against each of them and against plain TCP,
- * interleaved, {@code --runs} times, and prints the medians as a Markdown table (also written to
- * {@code target/bench/results.md}). With {@code --url ws://...} it starts nothing and benchmarks that server only.
+ * interleaved, {@code --runs} times, and prints the medians as a Markdown table with ratio columns (Jetty and Tomcat
+ * against wisp-js, Tomcat against Jetty) and issue 12's targets (also written to {@code target/bench/results.md}).
+ * A server is started again before each of {@link WispBench#COLD_SCENARIOS}, which measure a freshly started server.
+ * With {@code --url ws://...} it starts nothing and benchmarks that server only.
  * {@code --mode=soak} runs {@link SoakRunner} instead.
  * Everything it starts is stopped when it ends.
  */
 public final class BenchRunner {
     private static final String WAR_SERVER = "wisp-war";
+    private static final String TOMCAT_SERVER = "wisp-war-tomcat";
     private static final String JS_SERVER = "wisp-js";
     private static final String NOOP_SERVER = "noop";
     private static final String TCP = "plain-tcp";
@@ -75,6 +81,9 @@ public final class BenchRunner {
                 a.put(k, v);
             }
         });
+        if (a.getOrDefault("mode", "compare").equals("none")) {
+            return;   // -Dbench.mode=none: build (and compile the bench sources) without running anything
+        }
         if (a.getOrDefault("mode", "compare").equals("soak")) {
             SoakRunner.run(a);   // exits with the soak's verdict
             return;
@@ -111,9 +120,10 @@ public final class BenchRunner {
             report(List.of("url"));
             return;
         }
-        List<String> servers = List.of(args.getOrDefault("servers", WAR_SERVER + "," + JS_SERVER + "," + NOOP_SERVER
-                + "," + TCP).split(","));
+        List<String> servers = List.of(args.getOrDefault("servers", WAR_SERVER + "," + TOMCAT_SERVER + "," + JS_SERVER
+                + "," + NOOP_SERVER + "," + TCP).split(","));
         int warPort = Integer.parseInt(args.getOrDefault("war-port", "18080"));
+        int tomcatPort = Integer.parseInt(args.getOrDefault("tomcat-port", "18083"));
         int jsPort = Integer.parseInt(args.getOrDefault("js-port", "18081"));
         int noopPort = Integer.parseInt(args.getOrDefault("noop-port", "18082"));
         int targetBase = Integer.parseInt(args.getOrDefault("target-port-base", "17100"));
@@ -125,6 +135,10 @@ public final class BenchRunner {
             starters.put(WAR_SERVER, () -> startJetty(warPort, maxSeconds));
             urls.put(WAR_SERVER, "ws://127.0.0.1:" + warPort + "/wisp/");
         }
+        if (servers.contains(TOMCAT_SERVER)) {
+            starters.put(TOMCAT_SERVER, () -> startTomcat(tomcatPort, maxSeconds));
+            urls.put(TOMCAT_SERVER, "ws://127.0.0.1:" + tomcatPort + "/wisp/");
+        }
         if (servers.contains(JS_SERVER)) {
             starters.put(JS_SERVER, () -> startWispJs(jsPort, maxSeconds));
             urls.put(JS_SERVER, "ws://127.0.0.1:" + jsPort + "/");
@@ -133,7 +147,7 @@ public final class BenchRunner {
             starters.put(NOOP_SERVER, () -> {
                 long pid = start("noop", List.of(java, "-cp", classpath, NoopWispServer.class.getName(), "--port",
                         Integer.toString(noopPort), "--target-port-base", Integer.toString(targetBase),
-                        "--max-seconds", Long.toString(maxSeconds)), maxSeconds, null);
+                        "--max-seconds", Long.toString(maxSeconds)), maxSeconds, null, Map.of());
                 awaitHttp(URI.create("http://127.0.0.1:" + noopPort + "/"), false);
                 return pid;
             });
@@ -153,11 +167,18 @@ public final class BenchRunner {
             }
             for (String server : order) {
                 for (String scenario : scenarios.split(",")) {   // one generator JVM per scenario
+                    scenario = scenario.trim();
+                    if (server.equals(TCP) && WispBench.WISP_ONLY_SCENARIOS.contains(scenario)) {
+                        continue;
+                    }
+                    if (WispBench.COLD_SCENARIOS.contains(scenario) && starters.containsKey(server)) {
+                        restart(server, starters, pids);   // a cold figure: the first load on a fresh server
+                    }
                     restartIfStopped(server, starters, pids);
                     generator(server, urls.get(server), r, scenario, seconds, warmup, pids.getOrDefault(server, 0L));
                 }
             }
-            for (String server : List.of(WAR_SERVER, JS_SERVER)) {
+            for (String server : List.of(WAR_SERVER, TOMCAT_SERVER, JS_SERVER)) {
                 if (urls.containsKey(server) && !scale.isBlank()) {
                     for (String scenario : scale.split(",")) {
                         restartIfStopped(server, starters, pids);
@@ -172,8 +193,8 @@ public final class BenchRunner {
 
     // ------------------------------------------------------------------------------------------------ servers
 
-    private long startJetty(int port, long maxSeconds) throws Exception {
-        Path jettyHome = WarJettyBase.jettyHome(args, basedir);
+    /** The WAR's context params, the same on both containers: the bench's own, then {@code --wisp-params k=v,...}. */
+    private Map<String, String> warParams() {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("wisp.allowPrivateAddresses", "true");
         params.put("wisp.maxStreamsPerConnection", "12000");
@@ -183,21 +204,61 @@ public final class BenchRunner {
                 params.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
             }
         }
-        Path base = WarJettyBase.write(basedir, out.resolve("jetty-base"), params,
-                "BenchRunner: the benchmark's targets are on loopback, and scale_streams needs 10,000.");
-        List<String> cmd = new ArrayList<>(List.of(java));
+        return params;
+    }
+
+    private static final String PARAMS_WHY = "BenchRunner: the benchmark's targets are on loopback, and scale_streams"
+            + " needs 10,000.";
+
+    /**
+     * The WAR JVMs' options: {@code --war-jvm} (space-separated), and with {@code --jfr=NAME.jfr} a flight recording
+     * dumped on exit to target/bench/NAME{@code suffix}.jfr.
+     */
+    private List<String> warJvmOptions(String suffix) {
+        List<String> opts = new ArrayList<>();
         for (String opt : args.getOrDefault("war-jvm", "").split(" ")) {
             if (!opt.isBlank()) {
-                cmd.add(opt);
+                opts.add(opt);
             }
         }
         if (args.containsKey("jfr")) {
-            cmd.add("-XX:StartFlightRecording=filename=" + out.resolve(args.get("jfr")) + ",settings=profile,"
+            String name = args.get("jfr");
+            String stem = name.endsWith(".jfr") ? name.substring(0, name.length() - 4) : name;
+            String file = suffix.isEmpty() ? name : stem + suffix + ".jfr";   // Jetty's keeps the name as given
+            opts.add("-XX:StartFlightRecording=filename=" + out.resolve(file) + ",settings=profile,"
                     + "dumponexit=true");
         }
+        return opts;
+    }
+
+    private long startJetty(int port, long maxSeconds) throws Exception {
+        Path jettyHome = WarJettyBase.jettyHome(args, basedir);
+        Path base = WarJettyBase.write(basedir, out.resolve("jetty-base"), warParams(), PARAMS_WHY);
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(warJvmOptions(""));
         cmd.addAll(List.of("-jar", jettyHome.resolve("start.jar").toString(), "jetty.home=" + jettyHome,
                 "jetty.base=" + base, "jetty.http.host=127.0.0.1", "jetty.http.port=" + port));
-        long pid = start("wisp-war", cmd, maxSeconds, null);
+        long pid = start("wisp-war", cmd, maxSeconds, null, Map.of());
+        awaitHttp(URI.create("http://127.0.0.1:" + port + "/wisp/"), true);
+        return pid;
+    }
+
+    /**
+     * The WAR on standalone Tomcat 11, in a fresh base each start. {@code catalina.sh run} execs java, so the pid
+     * returned is the server JVM (CPU, RSS, jcmd, and SIGTERM for a clean exit that writes the flight recording). The
+     * JVM options go in CATALINA_OPTS; inherited JAVA_OPTS/CATALINA_OPTS are dropped; JAVA_HOME is this JVM's, the same
+     * JDK as the Jetty server's.
+     */
+    private long startTomcat(int port, long maxSeconds) throws Exception {
+        Path home = WarTomcatBase.tomcatHome(args, basedir);
+        Path base = out.resolve("tomcat-base");
+        Trees.delete(base);   // no exploded WAR or work files from the previous start
+        WarTomcatBase.write(home, basedir, base, port, warParams(), PARAMS_WHY);
+        Map<String, String> env = new LinkedHashMap<>(WarTomcatBase.environment(home, base,
+                System.getProperty("java.home")));
+        env.put("CATALINA_OPTS", String.join(" ", warJvmOptions("-tomcat")));
+        env.put("JAVA_OPTS", "");
+        long pid = start(TOMCAT_SERVER, WarTomcatBase.command(home), maxSeconds, null, env);
         awaitHttp(URI.create("http://127.0.0.1:" + port + "/wisp/"), true);
         return pid;
     }
@@ -208,13 +269,17 @@ public final class BenchRunner {
             throw new IllegalStateException(dir + "/node_modules is missing: run mvn -Pbench package (needs npm)");
         }
         long pid = start("wisp-js", List.of("node", "wisp-js-server.mjs", "--port", Integer.toString(port),
-                "--max-seconds", Long.toString(maxSeconds)), maxSeconds, dir);
+                "--max-seconds", Long.toString(maxSeconds)), maxSeconds, dir, Map.of());
         awaitHttp(URI.create("http://127.0.0.1:" + port + "/"), true);
         return pid;
     }
 
-    /** Starts a server under {@code timeout} (bounded lifetime); returns the server's own pid (the child). */
-    private long start(String name, List<String> command, long maxSeconds, Path dir) throws Exception {
+    /**
+     * Starts a server under {@code timeout} (bounded lifetime), with {@code env} added to the environment (without
+     * inherited JAVA_OPTS/CATALINA_OPTS); returns the server's own pid (the child).
+     */
+    private long start(String name, List<String> command, long maxSeconds, Path dir, Map<String, String> env)
+            throws Exception {
         List<String> cmd = new ArrayList<>(List.of("timeout", "--kill-after=10", Long.toString(maxSeconds)));
         cmd.addAll(command);
         Path log = out.resolve("logs/" + name + ".log");
@@ -222,6 +287,9 @@ public final class BenchRunner {
         if (dir != null) {
             pb.directory(dir.toFile());
         }
+        pb.environment().remove("JAVA_OPTS");
+        pb.environment().remove("CATALINA_OPTS");
+        pb.environment().putAll(env);
         Process p = pb.start();
         started.add(p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -262,23 +330,29 @@ public final class BenchRunner {
      */
     private void restartAll(Map<String, java.util.concurrent.Callable<Long>> starters, Map<String, Long> pids)
             throws Exception {
-        for (Map.Entry<String, java.util.concurrent.Callable<Long>> e : starters.entrySet()) {
-            Long pid = pids.get(e.getKey());
-            if (pid != null) {
-                Optional<ProcessHandle> h = ProcessHandle.of(pid);
-                if (h.isPresent()) {
-                    h.get().destroy();
-                    try {
-                        h.get().onExit().get(20, TimeUnit.SECONDS);
-                    } catch (java.util.concurrent.TimeoutException ex) {
-                        h.get().destroyForcibly();
-                        h.get().onExit().get(10, TimeUnit.SECONDS);
-                    }
+        for (String server : starters.keySet()) {
+            restart(server, starters, pids);
+        }
+    }
+
+    /** Stops one server (SIGTERM, so a JVM exits cleanly and dumps its flight recording; then SIGKILL) and starts it. */
+    private void restart(String server, Map<String, java.util.concurrent.Callable<Long>> starters,
+            Map<String, Long> pids) throws Exception {
+        Long pid = pids.get(server);
+        if (pid != null) {
+            Optional<ProcessHandle> h = ProcessHandle.of(pid);
+            if (h.isPresent()) {
+                h.get().destroy();
+                try {
+                    h.get().onExit().get(20, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException ex) {
+                    h.get().destroyForcibly();
+                    h.get().onExit().get(10, TimeUnit.SECONDS);
                 }
             }
-            overLimit.remove(e.getKey());
-            pids.put(e.getKey(), e.getValue().call());
         }
+        overLimit.remove(server);
+        pids.put(server, starters.get(server).call());
     }
 
     /** A server the memory watchdog stopped is started again (and counted) before its next scenarios. */
@@ -419,7 +493,15 @@ public final class BenchRunner {
             results.getOrDefault(s, Map.of()).keySet().stream().filter(m -> !metrics.contains(m))
                     .forEach(metrics::add);
         }
-        boolean compare = servers.contains(WAR_SERVER) && servers.contains(JS_SERVER);
+        // ratio columns: first ÷ second, > 1 when the first is better (for latency, time and memory: lower)
+        List<String[]> pairs = new ArrayList<>();
+        for (String[] pair : List.of(new String[] {WAR_SERVER, JS_SERVER, "jetty ÷ js"},
+                new String[] {TOMCAT_SERVER, JS_SERVER, "tomcat ÷ js"},
+                new String[] {TOMCAT_SERVER, WAR_SERVER, "tomcat ÷ jetty"})) {
+            if (servers.contains(pair[0]) && servers.contains(pair[1])) {
+                pairs.add(pair);
+            }
+        }
         StringBuilder t = new StringBuilder();
         t.append("Wisp benchmark, ").append(LocalDate.now()).append(", medians of ").append(runs)
                 .append(" interleaved runs, ").append(args.getOrDefault("seconds", "5")).append(" s each after ")
@@ -431,11 +513,11 @@ public final class BenchRunner {
         for (String s : servers) {
             t.append(' ').append(s).append(" |");
         }
-        if (compare) {
-            t.append(" wisp-war vs wisp-js |");
+        for (String[] pair : pairs) {
+            t.append(' ').append(pair[2]).append(" |");
         }
         t.append("\n|---|---|");
-        t.append("---:|".repeat(servers.size() + (compare ? 1 : 0))).append('\n');
+        t.append("---:|".repeat(servers.size() + pairs.size())).append('\n');
         for (String m : metrics) {
             String unit = units.getOrDefault(m, "");
             t.append("| ").append(m).append(" | ").append(unit).append(" |");
@@ -443,34 +525,14 @@ public final class BenchRunner {
                 Double v = med(s, m);
                 t.append(' ').append(v == null ? "" : fmt(v)).append(" |");
             }
-            if (compare) {
-                Double w = med(WAR_SERVER, m);
-                Double j = med(JS_SERVER, m);
-                String ratio = "";
-                if (w != null && j != null && w > 0 && j > 0 && (unit.equals("MiB/s") || unit.equals("opens/s")
-                        || unit.equals("us") || unit.equals("s"))) {
-                    boolean lowerIsBetter = unit.equals("us") || unit.equals("s");
-                    ratio = String.format(Locale.ROOT, "%.2f×", lowerIsBetter ? j / w : w / j);
-                }
-                t.append(' ').append(ratio).append(" |");
+            for (String[] pair : pairs) {
+                Double ratio = ratio(pair[0], pair[1], m);
+                t.append(' ').append(ratio == null ? "" : String.format(Locale.ROOT, "%.2f×", ratio)).append(" |");
             }
             t.append('\n');
         }
-        if (compare) {
-            t.append("\nTargets (ratio = how many times better wisp-war is; lower latency counts as better):\n");
-            for (String m : List.of("wispmark_10", "source_1", "sink_1")) {
-                Double w = med(WAR_SERVER, m);
-                Double j = med(JS_SERVER, m);
-                if (w != null && j != null && j > 0) {
-                    t.append(String.format(Locale.ROOT, "- %s: %.2f× wisp-js (target ≥ 1.5×): %s%n", m, w / j,
-                            w / j >= 1.5 ? "met" : "MISSED"));
-                }
-            }
-            Double heap = med(WAR_SERVER, "scale_streams.heap_per_stream");
-            if (heap != null) {
-                t.append(String.format(Locale.ROOT, "- heap per idle TCP stream: %.0f bytes (target ≤ 8192): %s%n",
-                        heap, heap <= 8192 ? "met" : "MISSED"));
-            }
+        if (!pairs.isEmpty()) {
+            targets(t, metrics);
         }
         t.append("\nRaw values per run:\n\n");
         for (String s : servers) {
@@ -481,6 +543,75 @@ public final class BenchRunner {
         System.out.println(t);
         Files.writeString(out.resolve("results.md"), t);
         WispBench.log("written to " + out.resolve("results.md"));
+    }
+
+    /** Units where more is better; in {@link #LOWER_IS_BETTER} less is. Other units get no ratio. */
+    private static final Set<String> HIGHER_IS_BETTER = Set.of("MiB/s", "opens/s", "msgs/s");
+    private static final Set<String> LOWER_IS_BETTER = Set.of("us", "s", "MiB", "bytes", "ms/MiB");
+
+    /** How many times better {@code a} is than {@code b} on {@code metric}; null without both values or a direction. */
+    private Double ratio(String a, String b, String metric) {
+        String unit = units.getOrDefault(metric, "");
+        Double x = med(a, metric);
+        Double y = med(b, metric);
+        if (x == null || y == null || x <= 0 || y <= 0) {
+            return null;
+        }
+        if (HIGHER_IS_BETTER.contains(unit)) {
+            return x / y;
+        }
+        return LOWER_IS_BETTER.contains(unit) ? y / x : null;
+    }
+
+    /** Issue 12's targets, each met or MISSED (a target whose figures are missing says so). */
+    private void targets(StringBuilder t, List<String> metrics) {
+        if (!(results.containsKey(WAR_SERVER) && (results.containsKey(JS_SERVER)
+                || results.containsKey(TOMCAT_SERVER)))) {
+            return;   // every target compares against wisp-war (Jetty)
+        }
+        t.append("\nTargets (issue 12; ratio = how many times better the first is; lower latency, time and memory count"
+                + " as better):\n");
+        if (results.containsKey(WAR_SERVER) && results.containsKey(JS_SERVER)) {
+            List<String> missed = new ArrayList<>();
+            int rows = 0;
+            for (String m : metrics) {
+                Double r = ratio(WAR_SERVER, JS_SERVER, m);
+                if (r != null) {
+                    rows++;
+                    if (r < 1.0) {
+                        missed.add(String.format(Locale.ROOT, "%s %.2f×", m, r));
+                    }
+                }
+            }
+            t.append(String.format(Locale.ROOT, "- jetty ≥ 1.0× wisp-js on every row (%d rows): %s%n", rows,
+                    missed.isEmpty() ? "met" : "MISSED on " + missed.size() + ": " + String.join(", ", missed)));
+            for (String m : List.of("source_1", "source_10", "scale_streams.rss_per_stream")) {
+                target(t, WAR_SERVER, JS_SERVER, "jetty", "wisp-js", m, 1.5);
+            }
+        }
+        if (results.containsKey(TOMCAT_SERVER) && results.containsKey(WAR_SERVER)) {
+            List<String> rows = new ArrayList<>(List.of("source_1", "source_10", "open.opens_per_s",
+                    "opens_parallel", "opens_32"));
+            for (String m : metrics) {   // the setup rows
+                if ((m.startsWith("setup_") || m.endsWith(".setup")) && ratio(TOMCAT_SERVER, WAR_SERVER, m) != null) {
+                    rows.add(m);
+                }
+            }
+            for (String m : rows) {
+                target(t, TOMCAT_SERVER, WAR_SERVER, "tomcat", "jetty", m, 0.8);
+            }
+        }
+    }
+
+    private void target(StringBuilder t, String a, String b, String aName, String bName, String metric, double min) {
+        Double r = ratio(a, b, metric);
+        if (r == null) {
+            t.append(String.format(Locale.ROOT, "- %s: %s vs %s (target ≥ %.1f×): no figures%n", metric, aName, bName,
+                    min));
+        } else {
+            t.append(String.format(Locale.ROOT, "- %s: %s %.2f× %s (target ≥ %.1f×): %s%n", metric, aName, r, bName,
+                    min, r >= min ? "met" : "MISSED"));
+        }
     }
 
     private static String fmt(double v) {

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.wispwar.wisp.testing.Trees;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -451,40 +450,14 @@ final class SoakRunner {
 
     /** A Tomcat base beside the unpacked distribution, the WAR configured by {@code conf/Catalina/localhost/wisp.xml}. */
     private Process startTomcat(Path work, int port) throws Exception {
-        Path home = Path.of(args.getOrDefault("tomcat-home", basedir.resolve("target/standalone/apache-tomcat-11.0.24")
-                .toString()));
-        if (!Files.isRegularFile(home.resolve("bin/catalina.sh"))) {
-            throw new IllegalStateException("no Tomcat at " + home + ": run mvn -Pbench package");
-        }
-        Path base = work.resolve("tomcat-base");
-        Trees.copy(home.resolve("conf"), base.resolve("conf"));
-        for (String dir : List.of("logs", "temp", "work", "webapps")) {
-            Files.createDirectories(base.resolve(dir));
-        }
-        Files.copy(basedir.resolve("target/wisp.war"), base.resolve("webapps/wisp.war"));
-        Path serverXml = base.resolve("conf/server.xml");
-        String xml = Files.readString(serverXml);
-        String patched = xml.replace("<Server port=\"8005\"", "<Server port=\"-1\"")
-                .replace("<Connector port=\"8080\"", "<Connector address=\"127.0.0.1\" port=\"" + port + "\"");
-        if (patched.contains("port=\"8005\"") || !patched.contains("port=\"" + port + "\"")) {
-            throw new IllegalStateException(serverXml + " does not have the expected shutdown port and connector");
-        }
-        Files.writeString(serverXml, patched);
-        Files.createDirectories(base.resolve("conf/Catalina/localhost"));
-        Files.writeString(base.resolve("conf/Catalina/localhost/wisp.xml"), """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <!-- Written by SoakRunner: loopback destinations, and the statistics the soak samples -->
-                <Context>
-                  <Parameter name="wisp.allowPrivateAddresses" value="true" override="false"/>
-                  <Parameter name="wisp.stats.enabled" value="true" override="false"/>
-                  <Parameter name="wisp.stats.token" value="env:WISP_STATS_TOKEN" override="false"/>
-                </Context>
-                """);
-        for (Path script : List.of(home.resolve("bin/catalina.sh"), home.resolve("bin/setclasspath.sh"))) {
-            script.toFile().setExecutable(true);   // the zip from Maven Central keeps no file modes
-        }
-        return start(work, List.of("sh", home.resolve("bin/catalina.sh").toString(), "run"), Map.of(
-                "CATALINA_HOME", home.toString(), "CATALINA_BASE", base.toString(), "JAVA_HOME", javaHome));
+        Path home = WarTomcatBase.tomcatHome(args, basedir);
+        Map<String, String> params = new java.util.LinkedHashMap<>();
+        params.put("wisp.allowPrivateAddresses", "true");
+        params.put("wisp.stats.enabled", "true");
+        params.put("wisp.stats.token", "env:WISP_STATS_TOKEN");
+        Path base = WarTomcatBase.write(home, basedir, work.resolve("tomcat-base"), port, params,
+                "SoakRunner: loopback destinations, and the statistics the soak samples");
+        return start(work, WarTomcatBase.command(home), WarTomcatBase.environment(home, base, javaHome));
     }
 
     /** Starts a server under {@code timeout} (a bounded lifetime), its output in {@code console.log}. */

@@ -43,6 +43,9 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
  * {@code --upload-streams} 4 streams, each sending one {@code --upload-bytes} 64 MiB DATA packet to a sink that reads
  * {@code --upload-rate} 1 MiB/s and checks every byte; peak memory against the server's byte budgets). Heap figures need
  * {@code --server-pid} of a JVM server (jcmd).
+ * Issue 12's: echo_16 (16 concurrent 64-byte ping-pongs on one WebSocket; msgs/s, p50/p99), opens_32 (32 openers),
+ * setup_streams (1,000 CONNECTs in a burst, cold and warm), setup_websockets (200 upgrades at once, cold and warm, RSS
+ * per WebSocket), idle_rss (the server's RSS at rest); BenchRunner starts the server fresh before the cold ones.
  */
 public final class WispBench {
     static final int PAYLOAD = 50 * 1024;
@@ -68,8 +71,15 @@ public final class WispBench {
     }
 
     /** source_10 last: a server without S→C backpressure (wisp-js) may buffer gigabytes there. */
-    static final List<String> DEFAULT_SCENARIOS = List.of("wispmark_10", "wispmark_5x10", "sink_1", "sink_10",
-            "source_1", "echo_latency", "open_latency", "opens_parallel", "source_10");
+    static final List<String> DEFAULT_SCENARIOS = List.of("idle_rss", "setup_streams", "setup_websockets",
+            "wispmark_10", "wispmark_5x10", "sink_1", "sink_10", "source_1", "echo_latency", "echo_16", "open_latency",
+            "opens_parallel", "opens_32", "source_10");
+    /** Scenarios that measure a freshly started server: BenchRunner starts the server again before each of them. */
+    static final java.util.Set<String> COLD_SCENARIOS = java.util.Set.of("idle_rss", "setup_streams",
+            "setup_websockets");
+    /** Scenarios with no plain-TCP form (BenchRunner skips them for plain-tcp). */
+    static final java.util.Set<String> WISP_ONLY_SCENARIOS = java.util.Set.of("idle_rss", "setup_streams",
+            "setup_websockets", "scale_streams", "scale_websockets", "slow_reader", "uploads");
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = parse(args);
@@ -118,8 +128,13 @@ public final class WispBench {
             case "sink_1" -> throughput(scenario, 1, 1, LoopbackTargets.SINK);
             case "sink_10" -> throughput(scenario, 1, 10, LoopbackTargets.SINK);
             case "echo_latency" -> echoLatency();
+            case "echo_16" -> echoConcurrent("echo_16", 16);
             case "open_latency" -> opens("open", 1);
             case "opens_parallel" -> opens("opens_parallel", 10);
+            case "opens_32" -> opens("opens_32", 32);
+            case "setup_streams" -> setupStreams();
+            case "setup_websockets" -> setupWebSockets();
+            case "idle_rss" -> idleRss();
             case "scale_streams" -> scaleStreams();
             case "scale_websockets" -> scaleWebSockets();
             case "slow_reader" -> slowReader();
@@ -318,6 +333,9 @@ public final class WispBench {
             }
         } else {
             try (BenchConnection conn = BenchConnection.open(null, url, 1, PAYLOAD, 0)) {
+                // the window starts once the WebSocket is open: a cold client JVM can take seconds to upgrade
+                measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+                end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
                 BenchConnection.Stream s = conn.connect(1, targets.port(LoopbackTargets.ECHO));
                 long expected = 0;
                 while (System.nanoTime() < end && n < samples.length) {
@@ -340,16 +358,289 @@ public final class WispBench {
         reportLatency("echo_latency", samples, n);
     }
 
-    /** CONNECT → first byte from a target that greets on accept, then CLOSE; {@code parallel} openers at once. */
-    private void opens(String name, int parallel) throws Exception {
+    /**
+     * {@code streams} 64-byte ping-pong loops at once against the echo target, on one WebSocket (or, for plain TCP, one
+     * socket each): round trips per second over the measured window, and the p50/p99 of their round-trip times.
+     */
+    private void echoConcurrent(String name, int streams) throws Exception {
+        int size = 64;
+        long[][] samples = new long[streams][200_000];
+        int[] counts = new int[streams];
+        AtomicLong failures = new AtomicLong();
+        BenchConnection conn = url == null ? null : BenchConnection.open(null, url, streams, PAYLOAD, 0);
+        // the window starts once the WebSocket is open: a cold client JVM can take seconds to upgrade
         long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
         long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> loops = new ArrayList<>();
+        try {
+            for (int i = 0; i < streams; i++) {
+                int k = i;
+                loops.add(Thread.ofVirtual().name(name + "-" + k).start(() -> {
+                    try {
+                        counts[k] = url == null ? tcpPingPong(size, measureFrom, end, samples[k])
+                                : wispPingPong(conn, k + 1, size, measureFrom, end, samples[k]);
+                    } catch (Exception e) {
+                        failures.incrementAndGet();
+                        log(name + " stream " + (k + 1) + " failed: " + e);
+                    }
+                }));
+            }
+            for (Thread t : loops) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()) + 30_000));
+            }
+        } finally {
+            if (conn != null) {
+                conn.close();
+            }
+        }
+        int n = Arrays.stream(counts).sum();
+        long[] all = new long[n];
+        int at = 0;
+        for (int i = 0; i < streams; i++) {
+            System.arraycopy(samples[i], 0, all, at, counts[i]);
+            at += counts[i];
+        }
+        metric(name + ".msgs_per_s", n / (double) seconds, "msgs/s");
+        reportLatency(name, all, n);
+        if (failures.get() > 0) {
+            metric(name + ".failures", failures.get(), "count");
+        }
+    }
+
+    /** One stream's ping-pong loop until {@code end}; round trips started after {@code measureFrom} are sampled. */
+    private int wispPingPong(BenchConnection conn, int id, int size, long measureFrom, long end, long[] samples)
+            throws Exception {
+        BenchConnection.Stream s = conn.connect(id, targets.port(LoopbackTargets.ECHO));
+        int n = 0;
+        long expected = 0;
+        while (System.nanoTime() < end && n < samples.length) {
+            long t0 = System.nanoTime();
+            if (!s.takeCredit(end + TimeUnit.SECONDS.toNanos(10))) {
+                throw new IOException("no credit (stream closed: " + s.closed + ")");
+            }
+            conn.sendData(s, size);
+            expected += size;
+            if (!s.awaitReceived(expected, t0 + TimeUnit.SECONDS.toNanos(10))) {
+                throw new IOException("no echo within 10 s");
+            }
+            long t1 = System.nanoTime();
+            if (t0 >= measureFrom && t1 <= end) {
+                samples[n++] = t1 - t0;
+            }
+        }
+        return n;
+    }
+
+    private int tcpPingPong(int size, long measureFrom, long end, long[] samples) throws IOException {
+        int n = 0;
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+                new InetSocketAddress("127.0.0.1", targets.port(LoopbackTargets.ECHO)))) {
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ByteBuffer out = ByteBuffer.allocate(size);
+            ByteBuffer in = ByteBuffer.allocate(size);
+            while (System.nanoTime() < end && n < samples.length) {
+                long t0 = System.nanoTime();
+                out.clear();
+                while (out.hasRemaining()) {
+                    ch.write(out);
+                }
+                in.clear();
+                while (in.hasRemaining()) {
+                    if (ch.read(in) < 0) {
+                        throw new IOException("echo target closed");
+                    }
+                }
+                long t1 = System.nanoTime();
+                if (t0 >= measureFrom && t1 <= end) {
+                    samples[n++] = t1 - t0;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Seconds of repeated bursts between the cold and the warm measurement of the setup scenarios (default 10). */
+    private long setupWarmSeconds() {
+        return Long.parseLong(options.getOrDefault("setup-warm-seconds", "10"));
+    }
+
+    /**
+     * Stream setup on one fresh WebSocket: {@code --setup-streams} (1,000) CONNECTs sent in a burst to the hello target;
+     * per stream the time from its CONNECT to its first byte; the burst's total until all are ready. COLD: the first
+     * burst (BenchRunner starts the server fresh before this scenario). WARM: bursts repeated (streams closed, new ids)
+     * for {@code --setup-warm-seconds}, then one more measured burst.
+     */
+    private void setupStreams() throws Exception {
+        requireWisp();
+        int n = Integer.parseInt(options.getOrDefault("setup-streams", "1000"));
+        int maxBursts = 1000;
+        try (BenchConnection conn = BenchConnection.open(null, url, n * (maxBursts + 2), 0, 0)) {
+            int[] nextId = {1};
+            Burst cold = streamBurst(conn, n, nextId);
+            cold.report("setup_streams", "");
+            long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(setupWarmSeconds());
+            int bursts = 0;
+            while (System.nanoTime() < warmEnd && bursts < maxBursts && conn.isOpen()) {
+                streamBurst(conn, n, nextId);
+                bursts++;
+            }
+            Burst warm = streamBurst(conn, n, nextId);
+            warm.report("setup_streams", "warm_");
+            metric("setup_streams.warm_bursts", bursts, "count");
+        }
+    }
+
+    /** One burst of {@code n} CONNECTs with fresh ids; waits (at most 60 s) for the first bytes, then closes them. */
+    private Burst streamBurst(BenchConnection conn, int n, int[] nextId) throws Exception {
+        List<BenchConnection.Stream> streams = new ArrayList<>(n);
+        long[] sentAt = new long[n];
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            sentAt[i] = System.nanoTime();
+            streams.add(conn.connect(nextId[0]++, targets.port(LoopbackTargets.HELLO)));
+        }
+        int ready = awaitFirstBytes(streams, t0 + TimeUnit.SECONDS.toNanos(60));
+        long t1 = System.nanoTime();
+        long[] latencies = new long[n];
+        int k = 0;
+        long last = t0;
+        for (int i = 0; i < n; i++) {
+            BenchConnection.Stream s = streams.get(i);
+            if (s.received > 0) {
+                latencies[k++] = s.firstByteNanos - sentAt[i];
+                last = Math.max(last, s.firstByteNanos);
+            }
+        }
+        for (BenchConnection.Stream s : streams) {
+            conn.closeStream(s.id);
+            conn.forget(s.id);
+        }
+        return new Burst(ready == n ? last - t0 : t1 - t0, latencies, k, n - ready);
+    }
+
+    /** A setup burst: its total time, the per-item latencies of the {@code ready} ones, and how many never were. */
+    private record Burst(long totalNanos, long[] latencies, int ready, int errors) {
+        void report(String name, String prefix) {
+            metric(name + "." + prefix + "total", totalNanos / 1e9, "s");
+            reportPercentiles(name + "." + prefix, latencies, ready);
+            if (errors > 0) {
+                metric(name + "." + prefix + "errors", errors, "count");
+            }
+        }
+    }
+
+    /**
+     * WebSocket setup: {@code --setup-websockets} (200) upgrades started at once from virtual threads on one shared
+     * Jetty client, each opening one stream to the hello target; per WebSocket the time from starting the upgrade to the
+     * stream's first byte; the burst's total until all are ready. COLD (a freshly started server) and WARM (after
+     * {@code --setup-warm-seconds} of bursts, each batch closed), and the server's RSS per open WebSocket (RSS with the
+     * batch open minus before, / batch), for the cold batch and the warm one.
+     */
+    private void setupWebSockets() throws Exception {
+        requireWisp();
+        int n = Integer.parseInt(options.getOrDefault("setup-websockets", "200"));
+        WebSocketClient shared = BenchConnection.newClient();
+        try {
+            Thread.sleep(500);
+            Burst cold = webSocketBurst(shared, n, "setup_websockets.rss_per_websocket");
+            cold.report("setup_websockets", "");
+            long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(setupWarmSeconds());
+            int bursts = 0;
+            while (System.nanoTime() < warmEnd && bursts < 1000) {
+                webSocketBurst(shared, n, null);
+                bursts++;
+            }
+            Burst warm = webSocketBurst(shared, n, "setup_websockets.warm_rss_per_websocket");
+            warm.report("setup_websockets", "warm_");
+            metric("setup_websockets.warm_bursts", bursts, "count");
+        } finally {
+            shared.stop();
+        }
+    }
+
+    /**
+     * {@code n} WebSockets at once, one stream each; waits (at most 60 s) for all, then closes them. With
+     * {@code rssMetric}, reports the server's RSS growth per WebSocket with the batch open (settled 1 s).
+     */
+    private Burst webSocketBurst(WebSocketClient shared, int n, String rssMetric) throws Exception {
+        long rss0 = rssMetric == null ? 0 : serverRss();
+        long[] latencies = new long[n];
+        long[] readyAt = new long[n];
+        AtomicInteger failed = new AtomicInteger();
+        List<BenchConnection> conns = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>(n);
+        long t0 = System.nanoTime();
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
+        try {
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                threads.add(Thread.ofVirtual().name("upgrade-" + k).start(() -> {
+                    long start = System.nanoTime();
+                    try {
+                        BenchConnection c = BenchConnection.open(shared, url, 1, 0, 0);
+                        conns.add(c);
+                        BenchConnection.Stream s = c.connect(1, targets.port(LoopbackTargets.HELLO));
+                        if (s.awaitReceived(1, deadline)) {
+                            readyAt[k] = s.firstByteNanos;
+                            latencies[k] = s.firstByteNanos - start;
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1000));
+            }
+            long last = Arrays.stream(readyAt).max().orElse(t0);
+            long[] ok = Arrays.stream(latencies).filter(l -> l > 0).toArray();
+            int errors = n - ok.length;
+            if (rssMetric != null) {
+                Thread.sleep(1000);
+                long rss1 = serverRss();
+                if (rss0 > 0 && rss1 > 0) {
+                    metric(rssMetric, (rss1 - rss0) / (double) n, "bytes");
+                }
+            }
+            return new Burst(errors == 0 ? last - t0 : System.nanoTime() - t0, ok, ok.length, errors);
+        } finally {
+            for (BenchConnection c : List.copyOf(conns)) {
+                c.close();
+            }
+        }
+    }
+
+    /**
+     * The server's resident memory (MiB) at rest: BenchRunner starts it fresh, this opens one WebSocket (waiting for the
+     * initial CONTINUE) and closes it, and reads RSS after 2 s. On noop it is the floor: the JVM and Jetty, no WAR.
+     */
+    private void idleRss() throws Exception {
+        requireWisp();
+        if (serverPid <= 0) {
+            throw new IllegalStateException("idle_rss needs --server-pid");
+        }
+        try (BenchConnection c = BenchConnection.open(null, url, 1, 0, 0)) {
+            if (!c.isOpen()) {
+                throw new IOException("the WebSocket closed at once");
+            }
+        }
+        Thread.sleep(2000);
+        metric("idle_rss", serverRss() / 1048576.0, "MiB");
+    }
+
+    /** CONNECT → first byte from a target that greets on accept, then CLOSE; {@code parallel} openers at once. */
+    private void opens(String name, int parallel) throws Exception {
         int maxOpens = 200_000;
         long[] samples = new long[maxOpens];
         AtomicInteger sampleCount = new AtomicInteger();
         AtomicInteger nextId = new AtomicInteger();
         AtomicLong failures = new AtomicLong();
         BenchConnection conn = url == null ? null : BenchConnection.open(null, url, maxOpens + 64, PAYLOAD, 0);
+        // the window starts once the WebSocket is open: a cold client JVM can take seconds to upgrade
+        long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+        long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
         List<Thread> openers = new ArrayList<>();
         try {
             for (int p = 0; p < parallel; p++) {
@@ -414,14 +705,19 @@ public final class WispBench {
     }
 
     private static void reportLatency(String name, long[] samples, int n) {
+        reportPercentiles(name + ".", samples, n);
+    }
+
+    /** {@code <prefix>p50} and {@code <prefix>p99} in microseconds of the first {@code n} samples (nanoseconds). */
+    private static void reportPercentiles(String prefix, long[] samples, int n) {
         if (n == 0) {
-            metric(name + ".samples", 0, "count");
+            metric(prefix + "samples", 0, "count");
             return;
         }
         long[] s = Arrays.copyOf(samples, n);
         Arrays.sort(s);
-        metric(name + ".p50", s[(int) Math.min(n - 1, Math.round(n * 0.50))] / 1000.0, "us");
-        metric(name + ".p99", s[(int) Math.min(n - 1, Math.round(n * 0.99))] / 1000.0, "us");
+        metric(prefix + "p50", s[(int) Math.min(n - 1, Math.round(n * 0.50))] / 1000.0, "us");
+        metric(prefix + "p99", s[(int) Math.min(n - 1, Math.round(n * 0.99))] / 1000.0, "us");
     }
 
     // --------------------------------------------------------------------------------------------------- scale
