@@ -17,7 +17,7 @@ import java.time.format.DateTimeFormatter;
  * <p>A value that is absent is {@code -}. A value is written bare when it is non-empty and only printable ASCII other
  * than space, {@code "}, {@code \} and {@code =}; anything else is quoted, with {@code \"}, {@code \\} and
  * {@code \}{@code uXXXX} for every other character outside printable ASCII (so a client cannot start a new line or
- * fake a field). A value that is itself {@code -} is quoted as {@code "-"}. Lines are written by {@link Writer}, off
+ * fake a field). A value that is itself {@code -} is quoted as {@code "-"}. Lines are written by {@link LogWriter}, off
  * the thread that ends the stream. Thread-safe.
  */
 public final class AccessLog {
@@ -52,69 +52,14 @@ public final class AccessLog {
 
     /**
      * Logs the line of a stream that ended, when the connection's access log is on and the logger takes INFO. The line
-     * is made here (its time is now) and handed to {@link #WRITER}, so the thread that closed the stream, often the
+     * is made here (its time is now) and handed to {@link LogWriter}, so the thread that closed the stream, often the
      * WebSocket's receive thread, does not wait for the log handler: with the JDK's console handler and its default
      * formatter, writing a line cost about a fifth of the server's CPU samples in a one-at-a-time stream-open profile,
      * all of it on the path of the connection's next packet (README "Performance").
      */
     public static void log(ConnectionRecord connection, Entry entry) {
         if (connection.accessLog() && LOG.isLoggable(System.Logger.Level.INFO)) {
-            WRITER.submit(line(Instant.now(), connection, entry));
-        }
-    }
-
-    /** At most this many lines wait for the writer; past it, the closing thread writes its line itself. */
-    static final int MAX_PENDING = 4096;
-    /** Writes the deployment's access lines (this class is the WAR's), in the order they were made. */
-    static final Writer WRITER = new Writer(MAX_PENDING);
-
-    /**
-     * Writes lines to the access logger on a virtual thread of its own, started when the first line waits and ended
-     * when none is left, so no thread outlives the lines. Memory is bounded: past {@code maxPending} waiting lines, a
-     * submitter writes its own line, waiting for the handler as before (lines are never dropped). Thread-safe.
-     */
-    static final class Writer {
-        private final int maxPending;
-        private final java.util.concurrent.ConcurrentLinkedQueue<String> lines =
-                new java.util.concurrent.ConcurrentLinkedQueue<>();
-        private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
-        private final java.util.concurrent.atomic.AtomicBoolean running =
-                new java.util.concurrent.atomic.AtomicBoolean();
-
-        Writer(int maxPending) {
-            this.maxPending = maxPending;
-        }
-
-        void submit(String line) {
-            if (pending.incrementAndGet() > maxPending) {
-                pending.decrementAndGet();
-                LOG.log(System.Logger.Level.INFO, line);   // the writer is behind: wait for the handler here
-                return;
-            }
-            lines.add(line);
-            if (running.compareAndSet(false, true)) {
-                Thread.ofVirtual().name("access-log-writer").start(this::drain);
-            }
-        }
-
-        private void drain() {
-            do {
-                for (String line; (line = lines.poll()) != null; ) {
-                    pending.decrementAndGet();
-                    try {
-                        LOG.log(System.Logger.Level.INFO, line);
-                    } catch (RuntimeException e) {
-                        // a failing handler loses its line, not the writer (the next line is tried as usual)
-                    }
-                }
-                running.set(false);
-                // a line added after the last poll and before the flag cleared found the writer running: take it
-            } while (!lines.isEmpty() && running.compareAndSet(false, true));
-        }
-
-        /** Lines waiting to be written. */
-        int pending() {
-            return pending.get();
+            LogWriter.WRITER.submit(LOG, line(Instant.now(), connection, entry));
         }
     }
 

@@ -18,13 +18,14 @@ import org.wispwar.wisp.testing.Await;
 import org.wispwar.wisp.testing.LogCapture;
 
 /**
- * The access log's writer: every line is written, once, in the order submitted; the thread that submits does not wait
+ * The log writer: every line is written, once, in the order submitted; the thread that submits does not wait
  * for the handler, unless {@code maxPending} lines already wait, and then it writes its own line; no writer thread is
  * left once the lines are written. Through the real JUL logger {@value AccessLog#LOGGER}, with a handler that can be
  * held up to make a backlog.
  */
 @Timeout(30)
-class AccessLogWriterTest {
+class LogWriterTest {
+    private static final System.Logger LOG = System.getLogger(AccessLog.LOGGER);
     private final LogCapture access = LogCapture.of(AccessLog.LOGGER);
     private final Logger logger = Logger.getLogger(AccessLog.LOGGER);
     private Handler blocker;
@@ -39,17 +40,17 @@ class AccessLogWriterTest {
 
     @Test
     void everyLineIsWrittenOnceInOrderAndNoWriterThreadIsLeft() {
-        AccessLog.Writer w = new AccessLog.Writer(1000);
+        LogWriter w = new LogWriter(1000);
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             String line = "writer-order " + i;
             sent.add(line);
-            w.submit(line);
+            w.submit(LOG, line);
         }
         Await.until("all 500 lines written", () -> access.lines(l -> l.startsWith("writer-order ")).size() == 500);
         assertEquals(sent, access.lines(l -> l.startsWith("writer-order ")));
         Await.until("the writer thread ends once the lines are written", () -> Thread.getAllStackTraces().keySet()
-                .stream().noneMatch(t -> t.getName().equals("access-log-writer")) && w.pending() == 0);
+                .stream().noneMatch(t -> t.getName().equals(LogWriter.THREAD_NAME)) && w.pending() == 0);
     }
 
     @Test
@@ -79,16 +80,16 @@ class AccessLogWriterTest {
         };
         blocker.setLevel(Level.ALL);
         logger.addHandler(blocker);
-        AccessLog.Writer w = new AccessLog.Writer(3);
-        w.submit("writer-backlog 0");   // taken by the writer thread, which the handler holds
+        LogWriter w = new LogWriter(3);
+        w.submit(LOG, "writer-backlog 0");   // taken by the writer thread, which the handler holds
         assertTrue(held.await(10, TimeUnit.SECONDS), "the writer thread reached the handler");
         long start = System.nanoTime();
         for (int i = 1; i <= 3; i++) {
-            w.submit("writer-backlog " + i);   // wait in the queue: the submitter returns at once
+            w.submit(LOG, "writer-backlog " + i);   // wait in the queue: the submitter returns at once
         }
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "queued submits did not wait");
         assertEquals(3, w.pending());
-        Thread overflow = Thread.ofVirtual().start(() -> w.submit("writer-backlog 4"));   // the backlog is full
+        Thread overflow = Thread.ofVirtual().start(() -> w.submit(LOG, "writer-backlog 4"));   // the backlog is full
         assertTrue(!overflow.join(java.time.Duration.ofMillis(300)), "the fourth waiting line is written by its"
                 + " submitter, which waits for the handler");
         release.countDown();
