@@ -109,8 +109,10 @@ public final class BenchRunner {
         }
         if (args.getOrDefault("mode", "compare").equals("jmh")) {
             // the codec microbenchmark; -prof gc adds gc.alloc.rate.norm (bytes allocated per operation)
-            org.openjdk.jmh.Main.main(new String[] {CodecBenchmark.class.getSimpleName(), "-prof", "gc", "-rf", "text",
-                "-rff", out.resolve("jmh-codec.txt").toString()});
+            // -Dbench.jmh=UnmaskBenchmark for the unmasking comparison (README "Performance", Tomcat)
+            String jmh = args.getOrDefault("jmh", CodecBenchmark.class.getSimpleName());
+            org.openjdk.jmh.Main.main(new String[] {jmh, "-prof", "gc", "-rf", "text",
+                "-rff", out.resolve("jmh-" + jmh + ".txt").toString()});
             return;
         }
         if (args.containsKey("url")) {

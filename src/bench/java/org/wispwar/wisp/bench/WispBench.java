@@ -789,6 +789,7 @@ public final class WispBench {
             if (rss0 > 0 && rss1 > 0) {
                 metric("scale_websockets.rss_per_websocket", (rss1 - rss0) / (double) n, "bytes");
             }
+            dumpHistogramTop("scale_websockets");
         } finally {
             for (BenchConnection c : conns) {
                 c.close();

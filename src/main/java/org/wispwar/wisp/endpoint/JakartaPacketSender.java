@@ -17,9 +17,18 @@ import org.wispwar.wisp.stream.PacketSender;
 
 /**
  * The one writer onto a WebSocket. Tomcat throws when two sends overlap, so every send holds {@code sendLock} (a
- * ReentrantLock, not {@code synchronized}, which would pin a virtual thread's carrier on JDK 21) and waits for the async
- * send's Future, keeping exactly one send outstanding. Each send, lock wait included, is bounded by the send timeout;
- * when it expires the WebSocket is closed with 1001 rather than buffering without bound. Thread-safe.
+ * ReentrantLock, not {@code synchronized}, which would pin a virtual thread's carrier on JDK 21) and keeps exactly one
+ * send outstanding. Each send, lock wait included, is bounded by the send timeout; when it expires the WebSocket is
+ * closed with 1001 rather than buffering without bound. Thread-safe.
+ *
+ * <p>How a send waits depends on the container. On Jetty it is an async send whose Future is waited for: Jetty writes
+ * on the calling thread and completes the Future there when the socket takes the bytes, so nothing parks. Tomcat
+ * completes every async send by handing its result to a container thread, which then wakes the sender: two thread
+ * hand-offs per message, which held source_1 to a quarter of the blocking send's rate at four times its CPU per MiB
+ * (README "Performance"). So on Tomcat, on JDK 24 or later, a send is Tomcat's blocking send, bounded by Tomcat's
+ * blocking-send timeout set to what is left of the send timeout. Tomcat's blocking write waits with
+ * {@code Object.wait}, which pins a virtual thread's carrier before JDK 24 (JEP 491): on JDK 21–23 every client that
+ * reads slowly would hold a carrier, so there the async send stays.
  */
 final class JakartaPacketSender implements PacketSender {
     private static final System.Logger LOG = System.getLogger(JakartaPacketSender.class.getName());
@@ -27,6 +36,8 @@ final class JakartaPacketSender implements PacketSender {
     static final int MAX_REASON_BYTES = 123;
 
     private final Session ws;
+    /** Tomcat's blocking send instead of async send + Future (see the class comment). */
+    private final boolean blockingSends;
     private final long timeoutNanos;
     private final ReentrantLock sendLock = new ReentrantLock();
     private final Runnable onBroken;
@@ -74,8 +85,22 @@ final class JakartaPacketSender implements PacketSender {
         ws.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, CONTAINER_BLOCKING_SEND_MILLIS);   // ignored by Jetty
         ws.getUserProperties().put(JETTY_INPUT_BUFFER_SIZE, INPUT_BUFFER_BYTES);   // ignored by Tomcat
         this.ws = ws;
+        this.blockingSends = isTomcat(ws) && Runtime.version().feature() >= FIRST_JDK_WAIT_WITHOUT_PINNING;
         this.timeoutNanos = sendTimeout.toNanos();
         this.onBroken = onBroken;
+    }
+
+    /** JEP 491: from this JDK on, {@code synchronized} and {@code Object.wait} no longer pin a virtual thread. */
+    static final int FIRST_JDK_WAIT_WITHOUT_PINNING = 24;
+
+    /** Tomcat's own Session class (Jetty's is in org.eclipse.jetty). */
+    static boolean isTomcat(Session ws) {
+        return ws.getClass().getName().startsWith("org.apache.tomcat.");
+    }
+
+    /** Whether sends are Tomcat's blocking sends (see the class comment). */
+    boolean blockingSends() {
+        return blockingSends;
     }
 
     @Override
@@ -100,6 +125,10 @@ final class JakartaPacketSender implements PacketSender {
         if (!ws.isOpen()) {
             throw new IOException("WebSocket is closed");
         }
+        if (blockingSends) {
+            sendBlocking(frame, deadline);
+            return;
+        }
         Future<Void> sent;
         try {
             sent = ws.getAsyncRemote().sendBinary(frame);
@@ -112,15 +141,56 @@ final class JakartaPacketSender implements PacketSender {
             sent.cancel(true);
             throw timedOut();
         } catch (ExecutionException e) {
-            if (connection != null) {
-                connection.closing(CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), "send failed", "network");
-            }
-            broken();
-            throw new IOException("WebSocket send failed: " + e.getCause(), e.getCause());
+            throw failed(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while sending");
         }
+    }
+
+    /**
+     * Tomcat's blocking send, bounded by what is left of the send timeout through Tomcat's blocking-send timeout, which
+     * is put back to {@value #CONTAINER_BLOCKING_SEND_MILLIS} ms afterwards for Tomcat's own sends (close frames,
+     * pings). On a timeout Tomcat closes the WebSocket itself (1001) and throws; the send may have written part of the
+     * frame, so the WebSocket is unusable either way.
+     */
+    private void sendBlocking(ByteBuffer frame, long deadline) throws IOException {
+        long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime() + 999_999);
+        if (leftMillis <= 0) {
+            throw timedOut();
+        }
+        java.util.Map<String, Object> props = ws.getUserProperties();
+        props.put(TOMCAT_BLOCKING_SEND_TIMEOUT, leftMillis);
+        try {
+            ws.getBasicRemote().sendBinary(frame);
+        } catch (IllegalStateException e) {
+            throw new IOException("WebSocket refused the send: " + e.getMessage(), e);
+        } catch (IOException e) {
+            if (System.nanoTime() - deadline >= 0 && causedByTimeout(e)) {
+                throw timedOut();
+            }
+            throw failed(e);
+        } finally {
+            props.put(TOMCAT_BLOCKING_SEND_TIMEOUT, CONTAINER_BLOCKING_SEND_MILLIS);
+        }
+    }
+
+    private static boolean causedByTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The container could not send: the WebSocket is broken. */
+    private IOException failed(Throwable cause) {
+        if (connection != null) {
+            connection.closing(CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), "send failed", "network");
+        }
+        broken();
+        return new IOException("WebSocket send failed: " + cause, cause);
     }
 
     /** A keepalive ping, skipped when a send holds the lock (a busy connection needs none). */

@@ -80,6 +80,19 @@ final class ReadControls {
     }
 
     /**
+     * The buffer sizes a new connection starts with, on Tomcat: it allocates a connection's message buffers from the
+     * container's defaults before {@code @OnOpen} runs, so without this each connection kept a 16 KiB text buffer
+     * (8,192 chars) it never needs, and dropped an 8 KiB binary buffer for a {@value #TOMCAT_PART_BYTES}-byte one at
+     * its first message. Jetty sizes its buffers otherwise, so it is left alone.
+     */
+    static void containerDefaults(jakarta.websocket.WebSocketContainer container) {
+        if (container.getClass().getName().startsWith("org.apache.tomcat.")) {
+            container.setDefaultMaxTextMessageBufferSize(WispEndpoint.TEXT_BUFFER_BYTES);
+            container.setDefaultMaxBinaryMessageBufferSize(TOMCAT_PART_BYTES);
+        }
+    }
+
+    /**
      * Tomcat: {@code WsSession.suspend()} / {@code resume()}. Tomcat may still deliver the rest of its current input
      * buffer after a suspend (under one part). A resume that lands while the receive thread is still leaving the pass
      * that suspended could leave buffered frames unread until more bytes arrive, so resume runs on a fresh virtual

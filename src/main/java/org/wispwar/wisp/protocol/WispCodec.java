@@ -245,6 +245,15 @@ public final class WispCodec {
         buffer[offset + 4] = (byte) (streamId >>> 24);
     }
 
+    /** As {@link #writeDataHeader(byte[], int, int)}, into a buffer of any kind (absolute puts). */
+    public static void writeDataHeader(ByteBuffer buffer, int offset, int streamId) {
+        buffer.put(offset, (byte) PacketType.DATA);
+        buffer.put(offset + 1, (byte) streamId);
+        buffer.put(offset + 2, (byte) (streamId >>> 8));
+        buffer.put(offset + 3, (byte) (streamId >>> 16));
+        buffer.put(offset + 4, (byte) (streamId >>> 24));
+    }
+
     private static ByteBuffer header(int type, int streamId, int payloadLength) {
         return ByteBuffer.allocate(HEADER_LENGTH + payloadLength).order(ByteOrder.LITTLE_ENDIAN)
                 .put((byte) type).putInt(streamId);

@@ -108,7 +108,7 @@ final class TcpStream extends WispStream {
     }
 
     @Override
-    protected void writeHeader(byte[] buffer) {
+    protected void writeHeader(ByteBuffer buffer) {
         WispCodec.writeDataHeader(buffer, 0, id);
     }
 

@@ -153,7 +153,7 @@ final class UdpStream extends WispStream {
                 throttleDown(packet.getLength());
                 context.metrics().toClient(packet.getLength());
                 frame.limit(WispCodec.HEADER_LENGTH + packet.getLength()).position(0);
-                if (!sendWhileOpen(frame)) {
+                if (sendWhileOpen(frame) != SendResult.SENT) {
                     return;   // closed meanwhile, or the WebSocket is gone or going
                 }
             }

@@ -17,7 +17,8 @@ import java.time.format.DateTimeFormatter;
  * <p>A value that is absent is {@code -}. A value is written bare when it is non-empty and only printable ASCII other
  * than space, {@code "}, {@code \} and {@code =}; anything else is quoted, with {@code \"}, {@code \\} and
  * {@code \}{@code uXXXX} for every other character outside printable ASCII (so a client cannot start a new line or
- * fake a field). A value that is itself {@code -} is quoted as {@code "-"}. Stateless; thread-safe.
+ * fake a field). A value that is itself {@code -} is quoted as {@code "-"}. Lines are written by {@link LogWriter}, off
+ * the thread that ends the stream. Thread-safe.
  */
 public final class AccessLog {
     /** The access log's own logger, so it can be routed to its own file or turned off without the rest. */
@@ -49,10 +50,16 @@ public final class AccessLog {
             long millis, String reason, String by) {
     }
 
-    /** Logs the line of a stream that ended, when the connection's access log is on and the logger takes INFO. */
+    /**
+     * Logs the line of a stream that ended, when the connection's access log is on and the logger takes INFO. The line
+     * is made here (its time is now) and handed to {@link LogWriter}, so the thread that closed the stream, often the
+     * WebSocket's receive thread, does not wait for the log handler: with the JDK's console handler and its default
+     * formatter, writing a line cost about a fifth of the server's CPU samples in a one-at-a-time stream-open profile,
+     * all of it on the path of the connection's next packet (README "Performance").
+     */
     public static void log(ConnectionRecord connection, Entry entry) {
         if (connection.accessLog() && LOG.isLoggable(System.Logger.Level.INFO)) {
-            LOG.log(System.Logger.Level.INFO, line(Instant.now(), connection, entry));
+            LogWriter.WRITER.submit(LOG, line(Instant.now(), connection, entry));
         }
     }
 

@@ -157,7 +157,7 @@ public final class ConnectionRecord {
     /** The INFO line of a new connection. */
     public void logOpened() {
         if (LOG.isLoggable(System.Logger.Level.INFO)) {
-            LOG.log(System.Logger.Level.INFO, openedLine());
+            LogWriter.WRITER.submit(LOG, openedLine());
         }
     }
 
@@ -179,7 +179,7 @@ public final class ConnectionRecord {
     /** The INFO line of a connection that has ended, once (later calls do nothing). */
     public void logClosed() {
         if (closedLogged.compareAndSet(false, true) && LOG.isLoggable(System.Logger.Level.INFO)) {
-            LOG.log(System.Logger.Level.INFO, closedLine());
+            LogWriter.WRITER.submit(LOG, closedLine());
         }
     }
 

@@ -109,8 +109,8 @@ class WispSessionAccessLogTest extends SessionTestSupport {
         ConnectionRecord c = connection("t", true);
         h = new SessionHarness(SessionHarness.config(128), resolver, true, c);
         server = LoopbackServer.start(LoopbackServer.ECHO);
-        assertEquals(List.of("[t] connection opened: client=203.0.113.7 via=10.0.0.1 origin=https://app.example"
-                + " proto=v1"), connections.lines());
+        assertEquals("[t] connection opened: client=203.0.113.7 via=10.0.0.1 origin=https://app.example proto=v1",
+                connections.await("opened", l -> l.startsWith("[t] connection opened: ")));
 
         for (int id = 1; id <= 2; id++) {
             h.send(new Connect(id, StreamType.TCP, server.port(), "127.0.0.1"));
