@@ -43,6 +43,8 @@ final class JakartaPacketSender implements PacketSender {
     private final Runnable onBroken;
     private final AtomicBoolean brokenOnce = new AtomicBoolean();
     private final AtomicBoolean timeoutLogged = new AtomicBoolean();
+    /** Set when the server starts closing the WebSocket: no send starts after it, so the close frame is next. */
+    private volatile boolean closing;
     /** Who the connection is, told how its WebSocket ends; null before a connection is admitted (and in tests). */
     private final ConnectionRecord connection;
 
@@ -122,7 +124,7 @@ final class JakartaPacketSender implements PacketSender {
     }
 
     private void sendLocked(ByteBuffer frame, long deadline) throws IOException {
-        if (!ws.isOpen()) {
+        if (closing || !ws.isOpen()) {
             throw new IOException("WebSocket is closed");
         }
         if (blockingSends) {
@@ -200,7 +202,7 @@ final class JakartaPacketSender implements PacketSender {
             return false;
         }
         try {
-            if (!ws.isOpen()) {
+            if (closing || !ws.isOpen()) {
                 return false;
             }
             ws.getAsyncRemote().sendPing(PING_PAYLOAD.duplicate());
@@ -249,13 +251,14 @@ final class JakartaPacketSender implements PacketSender {
      * The close frame is a write like any other: it waits (at most {@value #CONTAINER_BLOCKING_SEND_MILLIS} ms) for a
      * send in progress to finish. Tomcat, asked to close while a stream's DATA was still being written (a message
      * over the size limit, while its first parts were already echoed back), dropped the connection instead of sending
-     * the close code.
+     * the close code. No send starts once this is called, so it waits for at most the one in progress.
      */
     @Override
     public void closeConnection(int code, String reason) {
         if (connection != null) {
             connection.closing(code, reason, "server");
         }
+        closing = true;
         boolean locked = false;
         try {
             locked = sendLock.tryLock(CONTAINER_BLOCKING_SEND_MILLIS, TimeUnit.MILLISECONDS);

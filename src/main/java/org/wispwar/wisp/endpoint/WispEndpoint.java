@@ -167,14 +167,20 @@ public final class WispEndpoint {
         JakartaPacketSender.close(ws, TRY_AGAIN_LATER, r.reason());
     }
 
-    /** The server ends the connection with {@code code}: recorded first, so the closed line says so. */
+    /**
+     * The server ends the connection with {@code code}: recorded first, so the closed line says so. The close frame
+     * goes out before the session ends: ending it interrupts the streams' threads, and on Tomcat a blocking send that is
+     * interrupted closes the WebSocket itself with 1001 and drops the socket, so the client saw 1001 or a broken
+     * connection instead of {@code code} (one run in a few under load). The writer sends nothing else once the close has
+     * begun, so the close waits for at most the one send in progress.
+     */
     private void closeAndEnd(Session ws, int code, String reason) {
         ConnectionRecord c = connection;
         if (c != null) {
             c.closing(code, reason, "server");
         }
-        end();
         close(ws, code, reason);
+        end();
     }
 
     /** Closes the WebSocket after any send in progress (through the one writer once there is one). */

@@ -573,19 +573,30 @@ abstract class WispEndToEndChecks {
                 "CONTINUE from a client on stream 1");
     }
 
+    /**
+     * Repeated: the close races the echo of the message's first parts going out. Ending the streams before the close
+     * frame was sent interrupted that send, and Tomcat then closed with 1001 and dropped the socket (one run in a few
+     * under CPU load, so several rounds here).
+     */
     @Test
     void messageOverTheConfiguredMaximumClosesWith1009() throws Exception {
-        ByteBuffer big = ByteBuffer.allocate(65_537);
-        big.put(0, (byte) 0x02).put(1, (byte) 1);
-        try (Targets echo = Targets.echo(); WispClient c = WispClient.connect(server.wispUri(OPEN))) {
-            c.awaitInitialCredit();
-            c.connectTcp(1, "127.0.0.1", echo.port());
-            echo.nextAccepted(10);
-            c.sendRaw(big);
-            assertEquals(1009, c.awaitWebSocketClose(), () -> "the WebSocket failed instead: " + c.error());
-            awaitTrue("the stream's socket closes with its connection", () -> echo.connectionsClosed() == 1);
+        for (int round = 0; round < OVERSIZE_ROUNDS; round++) {
+            ByteBuffer big = ByteBuffer.allocate(65_537);
+            big.put(0, (byte) 0x02).put(1, (byte) 1);
+            try (Targets echo = Targets.echo(); WispClient c = WispClient.connect(server.wispUri(OPEN))) {
+                c.awaitInitialCredit();
+                c.connectTcp(1, "127.0.0.1", echo.port());
+                echo.nextAccepted(10);
+                c.sendRaw(big);
+                int r = round;
+                assertEquals(1009, c.awaitWebSocketClose(),
+                        () -> "round " + r + ": the WebSocket failed instead: " + c.error());
+                awaitTrue("the stream's socket closes with its connection", () -> echo.connectionsClosed() == 1);
+            }
         }
     }
+
+    private static final int OVERSIZE_ROUNDS = 20;
 
     // ------------------------------------------------------------------------------- uploads and byte budgets
 
