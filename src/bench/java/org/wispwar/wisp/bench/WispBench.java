@@ -301,58 +301,19 @@ public final class WispBench {
 
     // ------------------------------------------------------------------------------------------------- latency
 
+    /** One 64-byte ping-pong loop against the echo target, on one stream (or one plain TCP socket): RTT percentiles. */
     private void echoLatency() throws Exception {
         int size = 64;
         long[] samples = new long[1_000_000];
-        int n = 0;
-        long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
-        long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+        int n;
         if (url == null) {
-            try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
-                    new InetSocketAddress("127.0.0.1", targets.port(LoopbackTargets.ECHO)))) {
-                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                ByteBuffer out = ByteBuffer.allocateDirect(size);
-                ByteBuffer in = ByteBuffer.allocateDirect(size);
-                while (System.nanoTime() < end && n < samples.length) {
-                    long t0 = System.nanoTime();
-                    out.clear();
-                    while (out.hasRemaining()) {
-                        ch.write(out);
-                    }
-                    in.clear();
-                    while (in.hasRemaining()) {
-                        if (ch.read(in) < 0) {
-                            throw new IOException("echo target closed");
-                        }
-                    }
-                    long t1 = System.nanoTime();
-                    if (t0 >= measureFrom) {
-                        samples[n++] = t1 - t0;
-                    }
-                }
-            }
+            long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+            n = tcpPingPong(size, measureFrom, measureFrom + TimeUnit.SECONDS.toNanos(seconds), samples);
         } else {
             try (BenchConnection conn = BenchConnection.open(null, url, 1, PAYLOAD, 0)) {
                 // the window starts once the WebSocket is open: a cold client JVM can take seconds to upgrade
-                measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
-                end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
-                BenchConnection.Stream s = conn.connect(1, targets.port(LoopbackTargets.ECHO));
-                long expected = 0;
-                while (System.nanoTime() < end && n < samples.length) {
-                    long t0 = System.nanoTime();
-                    if (!s.takeCredit(end + TimeUnit.SECONDS.toNanos(10))) {
-                        throw new IOException("no credit (stream closed: " + s.closed + ")");
-                    }
-                    conn.sendData(s, size);
-                    expected += size;
-                    if (!s.awaitReceived(expected, t0 + TimeUnit.SECONDS.toNanos(10))) {
-                        throw new IOException("no echo within 10 s");
-                    }
-                    long t1 = System.nanoTime();
-                    if (t0 >= measureFrom) {
-                        samples[n++] = t1 - t0;
-                    }
-                }
+                long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+                n = wispPingPong(conn, 1, size, measureFrom, measureFrom + TimeUnit.SECONDS.toNanos(seconds), samples);
             }
         }
         reportLatency("echo_latency", samples, n);
@@ -436,8 +397,8 @@ public final class WispBench {
         try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
                 new InetSocketAddress("127.0.0.1", targets.port(LoopbackTargets.ECHO)))) {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            ByteBuffer out = ByteBuffer.allocate(size);
-            ByteBuffer in = ByteBuffer.allocate(size);
+            ByteBuffer out = ByteBuffer.allocateDirect(size);
+            ByteBuffer in = ByteBuffer.allocateDirect(size);
             while (System.nanoTime() < end && n < samples.length) {
                 long t0 = System.nanoTime();
                 out.clear();
