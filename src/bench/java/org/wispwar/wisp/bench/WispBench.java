@@ -44,6 +44,7 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
  * {@code --upload-rate} 1 MiB/s and checks every byte; peak memory against the server's byte budgets). Heap figures need
  * {@code --server-pid} of a JVM server (jcmd).
  * Issue 12's: echo_16 (16 concurrent 64-byte ping-pongs on one WebSocket; msgs/s, p50/p99), opens_32 (32 openers),
+ * echo_latency_warm and open_latency_warm (the same loops measured after {@code --latency-warm-seconds} 15 s of them),
  * setup_streams (1,000 CONNECTs in a burst, cold and warm), setup_websockets (200 upgrades at once, cold and warm, RSS
  * per WebSocket), idle_rss (the server's RSS at rest); BenchRunner starts the server fresh before the cold ones.
  */
@@ -73,7 +74,7 @@ public final class WispBench {
     /** source_10 last: a server without S→C backpressure (wisp-js) may buffer gigabytes there. */
     static final List<String> DEFAULT_SCENARIOS = List.of("idle_rss", "setup_streams", "setup_websockets",
             "wispmark_10", "wispmark_5x10", "sink_1", "sink_10", "source_1", "echo_latency", "echo_16", "open_latency",
-            "opens_parallel", "opens_32", "source_10");
+            "opens_parallel", "opens_32", "echo_latency_warm", "open_latency_warm", "source_10");
     /** Scenarios that measure a freshly started server: BenchRunner starts the server again before each of them. */
     static final java.util.Set<String> COLD_SCENARIOS = java.util.Set.of("idle_rss", "setup_streams",
             "setup_websockets");
@@ -127,11 +128,13 @@ public final class WispBench {
             case "source_10" -> throughput(scenario, 1, 10, LoopbackTargets.SOURCE);
             case "sink_1" -> throughput(scenario, 1, 1, LoopbackTargets.SINK);
             case "sink_10" -> throughput(scenario, 1, 10, LoopbackTargets.SINK);
-            case "echo_latency" -> echoLatency();
+            case "echo_latency" -> echoLatency("echo_latency", warmup);
+            case "echo_latency_warm" -> echoLatency("echo_latency_warm", latencyWarmSeconds());
             case "echo_16" -> echoConcurrent("echo_16", 16);
-            case "open_latency" -> opens("open", 1);
-            case "opens_parallel" -> opens("opens_parallel", 10);
-            case "opens_32" -> opens("opens_32", 32);
+            case "open_latency" -> opens("open", 1, warmup);
+            case "open_latency_warm" -> opens("open_warm", 1, latencyWarmSeconds());
+            case "opens_parallel" -> opens("opens_parallel", 10, warmup);
+            case "opens_32" -> opens("opens_32", 32, warmup);
             case "setup_streams" -> setupStreams();
             case "setup_websockets" -> setupWebSockets();
             case "idle_rss" -> idleRss();
@@ -301,22 +304,25 @@ public final class WispBench {
 
     // ------------------------------------------------------------------------------------------------- latency
 
-    /** One 64-byte ping-pong loop against the echo target, on one stream (or one plain TCP socket): RTT percentiles. */
-    private void echoLatency() throws Exception {
+    /**
+     * One 64-byte ping-pong loop against the echo target, on one stream (or one plain TCP socket): RTT percentiles of
+     * the round trips after {@code warmupSeconds} of the same loop.
+     */
+    private void echoLatency(String name, long warmupSeconds) throws Exception {
         int size = 64;
         long[] samples = new long[1_000_000];
         int n;
         if (url == null) {
-            long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+            long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
             n = tcpPingPong(size, measureFrom, measureFrom + TimeUnit.SECONDS.toNanos(seconds), samples);
         } else {
             try (BenchConnection conn = BenchConnection.open(null, url, 1, PAYLOAD, 0)) {
                 // the window starts once the WebSocket is open: a cold client JVM can take seconds to upgrade
-                long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+                long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
                 n = wispPingPong(conn, 1, size, measureFrom, measureFrom + TimeUnit.SECONDS.toNanos(seconds), samples);
             }
         }
-        reportLatency("echo_latency", samples, n);
+        reportLatency(name, samples, n);
     }
 
     /**
@@ -418,6 +424,15 @@ public final class WispBench {
             }
         }
         return n;
+    }
+
+    /**
+     * The warm-up of echo_latency_warm and open_latency_warm (default 15 s, the same for every server): long enough for
+     * a JVM server's JIT to finish compiling the path. With the usual 2 s, the C2 compiler thread used 55–68 % of a core
+     * through open_latency's measured window on Jetty, and was idle from about 12 s on.
+     */
+    private long latencyWarmSeconds() {
+        return Long.parseLong(options.getOrDefault("latency-warm-seconds", "15"));
     }
 
     /** Seconds of repeated bursts between the cold and the warm measurement of the setup scenarios (default 10). */
@@ -591,8 +606,11 @@ public final class WispBench {
         metric("idle_rss", serverRss() / 1048576.0, "MiB");
     }
 
-    /** CONNECT → first byte from a target that greets on accept, then CLOSE; {@code parallel} openers at once. */
-    private void opens(String name, int parallel) throws Exception {
+    /**
+     * CONNECT → first byte from a target that greets on accept, then CLOSE; {@code parallel} openers at once; opens
+     * after {@code warmupSeconds} of the same load are measured.
+     */
+    private void opens(String name, int parallel, long warmupSeconds) throws Exception {
         int maxOpens = 200_000;
         long[] samples = new long[maxOpens];
         AtomicInteger sampleCount = new AtomicInteger();
@@ -600,7 +618,7 @@ public final class WispBench {
         AtomicLong failures = new AtomicLong();
         BenchConnection conn = url == null ? null : BenchConnection.open(null, url, maxOpens + 64, PAYLOAD, 0);
         // the window starts once the WebSocket is open: a cold client JVM can take seconds to upgrade
-        long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+        long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
         long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
         List<Thread> openers = new ArrayList<>();
         try {
@@ -633,7 +651,7 @@ public final class WispBench {
                 }));
             }
             for (Thread t : openers) {
-                t.join(TimeUnit.SECONDS.toMillis(warmup + seconds + 30));
+                t.join(TimeUnit.SECONDS.toMillis(warmupSeconds + seconds + 30));
             }
         } finally {
             if (conn != null) {
